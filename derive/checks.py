@@ -1,0 +1,355 @@
+"""Verification of single steps: symbolic first, high-precision numeric otherwise.
+
+The symbolic check asks SymPy to prove the statement.  When SymPy cannot decide
+(``simplify`` returns something it cannot show to be zero, a comparison stays
+unevaluated), the statement is checked at seeded random points that respect the
+symbols' assumptions and the step's condition, with mpmath at
+:data:`DIGITS` significant digits.  A statement found false either way raises
+:class:`~derive.errors.VerificationError` with the point that disproves it.
+
+Sampling: a ``positive`` symbol is drawn log-uniformly from [1/20, 20], a
+``real`` symbol uniformly from [-10, 10]; points are exact rationals so the
+substitution is exact and only the evaluation is rounded.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sympy as sp
+
+from .core import Check
+from .errors import VerificationError
+
+__all__ = [
+    "DIGITS",
+    "POINTS",
+    "check_equal",
+    "check_member",
+    "check_equivalent",
+    "check_true",
+    "sample_points",
+    "is_zero",
+    "decide",
+]
+
+#: Significant digits of the numeric checks.
+DIGITS = 50
+#: Points at which a numeric check evaluates a statement.
+POINTS = 40
+#: Relative tolerance of the numeric checks.
+TOLERANCE = sp.Float(10, DIGITS) ** -(DIGITS - 10)
+#: Seed of the numeric checks (recorded in the check's detail).
+SEED = 20261124
+
+
+def decide(condition: Any) -> bool | None:
+    """Return True/False if SymPy can decide ``condition`` from the assumptions, else None."""
+    if condition is sp.true or condition is True:
+        return True
+    if condition is sp.false or condition is False:
+        return False
+    try:
+        value = sp.simplify(condition)
+    except Exception:  # simplify can raise on odd relationals; undecided
+        return None
+    if value is sp.true:
+        return True
+    if value is sp.false:
+        return False
+    return None
+
+
+def is_zero(expr: Any) -> bool | None:
+    """Three-valued: is ``expr`` identically zero under the symbols' assumptions?"""
+    expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    if isinstance(expr, sp.Piecewise) or expr.has(sp.Piecewise):
+        expr = sp.piecewise_fold(expr)
+        if isinstance(expr, sp.Piecewise):
+            answers = [is_zero(e) for e, _ in expr.args]
+            if all(a is True for a in answers):
+                return True
+            return None
+    for attempt in (sp.expand, sp.cancel, sp.simplify):
+        try:
+            reduced = attempt(expr)
+        except Exception:
+            continue
+        if reduced == 0:
+            return True
+        if reduced.is_zero is False:
+            return False
+    return None
+
+
+def _sample_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
+    if symbol.is_positive:
+        value = sp.Rational(round(1000 * 20 ** rng.uniform(-1, 1)), 1000)
+        return value if value > 0 else sp.Rational(1, 1000)
+    if symbol.is_nonnegative:
+        return sp.Rational(rng.randint(0, 20000), 1000)
+    if symbol.is_negative:
+        return -sp.Rational(round(1000 * 20 ** rng.uniform(-1, 1)), 1000) - sp.Rational(1, 1000)
+    return sp.Rational(rng.randint(-10000, 10000), 1000)
+
+
+def sample_points(
+    symbols: Sequence[sp.Symbol],
+    condition: Any = sp.true,
+    *,
+    count: int = POINTS,
+    seed: int = SEED,
+    max_tries: int = 4000,
+) -> list[dict[sp.Symbol, sp.Rational]]:
+    """Seeded random points respecting the symbols' assumptions and ``condition``.
+
+    Raises
+    ------
+    VerificationError
+        If fewer than 5 points satisfying ``condition`` are found.
+    """
+    rng = random.Random(seed)
+    points: list[dict[sp.Symbol, sp.Rational]] = []
+    tries = 0
+    while len(points) < count and tries < max_tries:
+        tries += 1
+        point = {s: _sample_value(s, rng) for s in symbols}
+        if condition is not sp.true:
+            held = sp.sympify(condition).subs(point)
+            if held is not sp.true:
+                continue
+        points.append(point)
+    if len(points) < 5:
+        raise VerificationError(f"could not find points where {condition} holds to check the step numerically")
+    return points
+
+
+def _ordered_symbols(*objects: Any) -> list[sp.Symbol]:
+    found: set[sp.Symbol] = set()
+    for obj in objects:
+        if isinstance(obj, sp.Basic):
+            found |= {s for s in obj.free_symbols if isinstance(s, sp.Symbol)}
+    return sorted(found, key=lambda s: s.name)
+
+
+def _evaluate(expr: Any, point: dict[sp.Symbol, sp.Rational]) -> sp.Basic:
+    value = sp.sympify(expr).subs(point)
+    if isinstance(value, sp.Basic) and value.free_symbols:
+        raise VerificationError(f"{expr} does not evaluate to a number at {point}")
+    return value.evalf(DIGITS + 5) if hasattr(value, "evalf") else value
+
+
+def _close(left: sp.Basic, right: sp.Basic) -> tuple[bool, Any]:
+    if left == right:
+        return True, 0
+    if left.is_infinite or right.is_infinite or left.has(sp.nan) or right.has(sp.nan):
+        return left == right, sp.oo
+    difference = abs(sp.N(left - right, DIGITS + 5))
+    scale = max(sp.Integer(1), abs(sp.N(left, DIGITS)), abs(sp.N(right, DIGITS)))
+    error = difference / scale
+    return bool(error <= TOLERANCE), error
+
+
+def _numeric_detail(count: int, worst: Any) -> str:
+    worst_text = sp.Float(worst, 2) if worst != 0 else 0
+    return f"{count} points, seed {SEED}, {DIGITS} digits, max rel. error {worst_text}"
+
+
+def check_equal(lhs: Any, rhs: Any, *, condition: Any = sp.true) -> Check:
+    """Verify ``lhs = rhs`` wherever ``condition`` holds.
+
+    Sets are compared as sets (intervals by their endpoints and openness);
+    expressions by ``simplify(lhs - rhs) == 0``, case by case for ``Piecewise``;
+    otherwise numerically.
+    """
+    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    if isinstance(lhs, sp.Set) or isinstance(rhs, sp.Set):
+        return _check_sets_equal(lhs, rhs, condition)
+    if condition is sp.true:
+        verdict = is_zero(lhs - rhs)
+        if verdict is True:
+            return Check("symbolic", "simplify(lhs - rhs) = 0")
+    else:
+        verdict = None
+    symbols = _ordered_symbols(lhs, rhs, condition)
+    if not symbols:
+        if verdict is False or not _close(_evaluate(lhs, {}), _evaluate(rhs, {}))[0]:
+            raise VerificationError(f"{lhs} != {rhs}")
+        return Check("symbolic", "both sides are the same number")
+    worst: Any = 0
+    points = sample_points(symbols, condition)
+    for point in points:
+        ok, error = _close(_evaluate(lhs, point), _evaluate(rhs, point))
+        if not ok:
+            shown = ", ".join(f"{k}={v}" for k, v in point.items())
+            raise VerificationError(f"{lhs} = {rhs} is false at {shown}")
+        worst = max(worst, error) if error != sp.oo else worst
+    return Check("numeric", _numeric_detail(len(points), worst))
+
+
+def _interval_parts(region: sp.Set) -> tuple[Any, Any, bool, bool] | None:
+    if isinstance(region, sp.Interval):
+        return region.start, region.end, bool(region.left_open), bool(region.right_open)
+    if isinstance(region, sp.FiniteSet) and len(region) == 1:
+        (point,) = region.args
+        return point, point, False, False
+    return None
+
+
+def _check_sets_equal(lhs: Any, rhs: Any, condition: Any) -> Check:
+    if lhs == rhs:
+        return Check("symbolic", "identical sets")
+    left, right = _interval_parts(lhs), _interval_parts(rhs)
+    if left is not None and right is not None:
+        if left[2:] != right[2:]:
+            raise VerificationError(f"{lhs} and {rhs} differ in which endpoints they contain")
+        first = check_equal(left[0], right[0], condition=condition)
+        second = check_equal(left[1], right[1], condition=condition)
+        method = "symbolic" if first.method == second.method == "symbolic" else "numeric"
+        return Check(method, f"endpoints compared: {first.detail}; {second.detail}")
+    if isinstance(lhs, sp.FiniteSet) and isinstance(rhs, sp.FiniteSet) and len(lhs) == len(rhs):
+        checks = [check_equal(p, q, condition=condition) for p, q in zip(lhs.args, rhs.args, strict=True)]
+        method = "symbolic" if all(c.method == "symbolic" for c in checks) else "numeric"
+        return Check(method, "elements compared in order")
+    difference = sp.Complement(lhs, rhs), sp.Complement(rhs, lhs)
+    if all(d is sp.EmptySet for d in difference):
+        return Check("symbolic", "set difference is empty both ways")
+    raise VerificationError(f"could not show that {lhs} equals {rhs}")
+
+
+def check_member(element: Any, region: Any, *, condition: Any = sp.true) -> Check:
+    """Verify ``element in region`` wherever ``condition`` holds."""
+    element, region = sp.sympify(element), sp.sympify(region)
+    if condition is sp.true:
+        verdict = decide(region.contains(element))
+        if verdict is True:
+            return Check("symbolic", "membership decided by SymPy")
+        if verdict is False:
+            raise VerificationError(f"{element} is not in {region}")
+    symbols = _ordered_symbols(element, region, condition)
+    points = sample_points(symbols, condition)
+    for point in points:
+        value = _evaluate(element, point)
+        concrete = region.subs(point)
+        if isinstance(concrete, sp.Interval):
+            exact = sp.sympify(element).subs(point)
+            if (concrete.left_open and exact == concrete.start) or (concrete.right_open and exact == concrete.end):
+                inside = False  # exactly on an open end (substitution is exact)
+            else:
+                lo, hi = sp.N(concrete.start, DIGITS), sp.N(concrete.end, DIGITS)
+                slack = TOLERANCE * max(1, abs(value))
+                inside = (lo - slack <= value) and (value <= hi + slack)
+        else:
+            inside = decide(concrete.contains(value)) is True
+        if not inside:
+            shown = ", ".join(f"{k}={v}" for k, v in point.items())
+            raise VerificationError(f"{element} is not in {region} at {shown}")
+    return Check("numeric", _numeric_detail(len(points), 0).replace(", max rel. error 0", ""))
+
+
+def check_equivalent(first: Any, second: Any, *, symbols: Sequence[sp.Symbol] | None = None) -> Check:
+    """Verify that two conditions are equivalent (same truth value everywhere)."""
+    first, second = sp.sympify(first), sp.sympify(second)
+    if first == second:
+        return Check("symbolic", "identical conditions")
+    verdict = decide(sp.Equivalent(first, second))
+    if verdict is True:
+        return Check("symbolic", "equivalence simplified to True")
+    if verdict is False:
+        raise VerificationError(f"{first} and {second} are not equivalent")
+    symbols = list(symbols) if symbols else _ordered_symbols(first, second)
+    points = sample_points(symbols)
+    for point in points:
+        a, b = first.subs(point), second.subs(point)
+        if bool(a) != bool(b):
+            shown = ", ".join(f"{k}={v}" for k, v in point.items())
+            raise VerificationError(f"{first} and {second} differ at {shown}")
+    return Check("numeric", _numeric_detail(len(points), 0).replace(", max rel. error 0", ""))
+
+
+def check_true(predicate: Callable[[], bool | None], what: str) -> Check:
+    """Verify a symbolic predicate that must return True (None counts as not shown)."""
+    verdict = predicate()
+    if verdict is True:
+        return Check("symbolic", what)
+    if verdict is False:
+        raise VerificationError(f"{what}: false")
+    raise VerificationError(f"{what}: SymPy could not decide")
+
+
+#: Step of the difference quotients used to check derivatives (exact rational).
+STEP = sp.Rational(1, 10**20)
+#: Tolerance of derivative checks (Richardson-extrapolated quotients are O(STEP**2)).
+DERIVATIVE_TOLERANCE = sp.Float(10, DIGITS) ** -25
+
+
+def _difference_quotient(expr: sp.Expr, variable: sp.Symbol, at: sp.Expr, side: int) -> sp.Basic:
+    """Richardson-extrapolated one-sided (side=+1/-1) or central (side=0) quotient."""
+
+    def quotient(h: sp.Rational) -> sp.Basic:
+        if side == 0:
+            return (_evaluate(expr, {variable: at + h}) - _evaluate(expr, {variable: at - h})) / (2 * h)
+        return side * (_evaluate(expr, {variable: at + side * h}) - _evaluate(expr, {variable: at})) / h
+
+    if not side:
+        return quotient(STEP)
+    coarse = quotient(STEP)
+    if coarse.is_infinite:  # g = +oo beyond the point (edge of the domain)
+        return coarse
+    return 2 * quotient(STEP / 2) - coarse
+
+
+def check_derivative(
+    expr: Any,
+    derivative: Any,
+    variable: sp.Symbol,
+    *,
+    at: Any = None,
+    region: Any = None,
+    side: int = 0,
+    context: Any = sp.true,
+) -> Check:
+    """Check a claimed (one-sided) derivative against difference quotients of ``expr``.
+
+    The quotients are taken of the *original* expression (``Abs``, ``Max``,
+    ``Piecewise`` and all), so the check is independent of how the derivative
+    was obtained.  Either ``at`` (a point, possibly symbolic) or ``region`` (an
+    interval of ``variable``, sampled) says where.  ``side`` is +1 for the
+    right derivative, -1 for the left one, 0 for the two-sided derivative.
+    """
+    expr, derivative = sp.sympify(expr), sp.sympify(derivative)
+    if at is not None:
+        parameters = _ordered_symbols(expr, derivative, at, context)
+        parameters = [p for p in parameters if p != variable]
+        points = sample_points(parameters, context)
+        locations = [(point, sp.sympify(at).subs(point)) for point in points]
+    else:
+        parameters = [p for p in _ordered_symbols(expr, derivative, region, context) if p != variable]
+        condition = sp.And(context, region.as_relational(variable))
+        points = sample_points([*parameters, variable], condition)
+        locations = [({k: val for k, val in point.items() if k != variable}, point[variable]) for point in points]
+    worst: Any = 0
+    for point, location in locations:
+        claimed = _evaluate(derivative.subs(point), {variable: location})
+        if claimed.is_infinite:
+            # A -oo/+oo one-sided derivative is the normal-cone convention at the
+            # edge of the domain: g must be +oo just beyond the point.
+            beyond = _evaluate(expr.subs(point), {variable: location + side * STEP})
+            if beyond is not sp.oo:
+                raise VerificationError(f"{expr} is finite just beyond {variable} = {location}")
+            continue
+        numeric = _difference_quotient(expr.subs(point), variable, location, side)
+        error = abs(numeric - claimed) / max(1, abs(claimed))
+        if error > DERIVATIVE_TOLERANCE:
+            shown = ", ".join(f"{k}={val}" for k, val in point.items())
+            raise VerificationError(
+                f"derivative {derivative} disagrees with the difference quotient of {expr} at "
+                f"{variable} = {location} ({shown}): {sp.N(claimed, 8)} vs {sp.N(numeric, 8)}"
+            )
+        worst = max(worst, error)
+    kind = {0: "central", 1: "right", -1: "left"}[side]
+    return Check("numeric", f"{kind} difference quotients of g, " + _numeric_detail(len(locations), worst))

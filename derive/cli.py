@@ -1,0 +1,178 @@
+"""The ``derive`` command line.
+
+Every failure the user can cause (a bad expression, an unknown name, a penalty
+the method cannot handle, a bad option) prints one line on stderr and exits
+with status 2; nothing prints a traceback.  Expressions are parsed by
+:mod:`derive.parse`, never by ``eval`` or ``sympify``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from .errors import DeriveError, OptionError, ParseError
+
+__all__ = ["main", "build_parser"]
+
+FORMATS = ("text", "latex", "markdown")
+
+_EPILOG = {
+    "prox": "example: derive prox 'lambda*abs(x)' --format latex",
+    "subgradient": "example: derive subgradient 'lambda*abs(x) + mu/2*x^2'",
+    "estimator": "example: derive estimator lasso --convention sklearn",
+    "prove": "example: derive prove zero-set   (no name: list the theorems)",
+    "report": "example: derive report report/   (writes report.tex, report.md, figures; report.pdf if pdflatex exists)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        if "required: EXPR" in message or "unrecognized arguments: -" in message:
+            message += " (an expression starting with '-' goes after --: derive prox -- '-abs(x)')"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``derive`` command."""
+    parser = _Parser(
+        prog="derive",
+        description="Checked derivations of why L1 regularisation gives exact zeros and L2 does not.",
+        epilog="example: derive prox 'lambda*abs(x)'",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    for name, helptext in (
+        ("prox", "derive the proximal operator prox_g(v) = argmin_x g(x) + (x - v)^2/2"),
+        ("subgradient", "derive the subdifferential of a convex penalty"),
+    ):
+        p = sub.add_parser(name, help=helptext, description=helptext, epilog=_EPILOG[name])
+        p.add_argument("expr", metavar="EXPR", help="penalty, e.g. 'lambda*abs(x)'; functions: abs max min sqrt exp "
+                       "log cosh huber(x, delta) indicator(x, a, b)")
+        p.add_argument("--var", default="x", help="the penalty's variable (default: x)")
+        p.add_argument(
+            "--assume",
+            action="append",
+            default=[],
+            metavar="REL",
+            help="a fact about parameters, e.g. 'a<b' (repeatable)",
+        )
+        _add_format(p)
+
+    p = sub.add_parser(
+        "estimator",
+        help="derive a penalised least-squares estimate for an orthonormal design",
+        description="Derive the lasso or ridge estimate for an orthonormal design, coordinate by coordinate.",
+        epilog=_EPILOG["estimator"],
+    )
+    p.add_argument("name", metavar="NAME", help="lasso or ridge")
+    p.add_argument("--convention", default="esl", help="objective convention: esl (default) or sklearn")
+    _add_format(p)
+
+    p = sub.add_parser("prove", help="print a machine-checked theorem", epilog=_EPILOG["prove"])
+    p.add_argument("name", metavar="NAME", nargs="?", help="theorem name (omit to list them)")
+    _add_format(p)
+
+    p = sub.add_parser(
+        "report",
+        help="write the full report (LaTeX, Markdown, figures, PDF when a TeX engine exists)",
+        epilog=_EPILOG["report"],
+    )
+    p.add_argument("out", metavar="OUT", help="output directory (replaced atomically)")
+    p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex even if it is installed")
+    return parser
+
+
+def _render(obj: Any, fmt: str) -> str:
+    if fmt == "latex":
+        return obj.to_latex()
+    if fmt == "markdown":
+        return obj.to_markdown()
+    return obj.to_text()
+
+
+def _parse_assumptions(texts: Sequence[str]) -> Any:
+    import sympy as sp
+
+    from .parse import parse_expression
+
+    facts: list[Any] = []
+    for text in texts:
+        for op, build in (("<=", sp.Le), (">=", sp.Ge), ("<", sp.Lt), (">", sp.Gt)):
+            if op in text:
+                left, _, right = text.partition(op)
+                facts.append(build(parse_expression(left), parse_expression(right)))
+                break
+        else:
+            raise ParseError(f"--assume needs a relation such as 'a<b', got {text!r}")
+    return sp.And(*facts) if facts else sp.true
+
+
+def _variable(name: str) -> Any:
+    from .symbols import DEFAULT_SYMBOLS
+
+    if name not in DEFAULT_SYMBOLS:
+        raise OptionError(f"unknown variable {name!r}; choose one of {', '.join(DEFAULT_SYMBOLS)}")
+    return DEFAULT_SYMBOLS[name]
+
+
+def _run(args: argparse.Namespace) -> str:
+    if args.command in ("prox", "subgradient"):
+        from .parse import parse_expression
+        from .symbols import v
+
+        expr = parse_expression(args.expr)
+        variable = _variable(args.var)
+        if variable not in expr.free_symbols:
+            raise ParseError(f"the penalty {args.expr!r} does not contain the variable {args.var} (use --var)")
+        assumptions = _parse_assumptions(args.assume)
+        if args.command == "prox":
+            from .prox import prox
+
+            if variable == v:
+                raise OptionError("the variable cannot be v: v is the argument of the prox")
+            return _render(prox(expr, variable, v, assumptions=assumptions), args.format)
+        from .subgradient import subdifferential
+
+        return _render(subdifferential(expr, variable, assumptions=assumptions), args.format)
+    if args.command == "estimator":
+        from .estimators import estimator
+
+        return _render(estimator(args.name, convention=args.convention), args.format)
+    if args.command == "prove":
+        from proofs import THEOREMS, prove
+
+        if args.name is None:
+            return "\n".join(f"{name}" for name in THEOREMS)
+        return _render(prove(args.name), args.format)
+    if args.command == "report":
+        from .report import write_report
+
+        summary = write_report(args.out, pdf=not args.no_pdf)
+        return summary
+    raise OptionError(f"unknown command {args.command!r}")  # pragma: no cover - argparse prevents it
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        output = _run(args)
+    except DeriveError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"derive: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return 0

@@ -1,0 +1,97 @@
+"""The command line: outputs, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from derive.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_prox_text(capsys):
+    status, out, err = run(capsys, "prox", "lambda*abs(x)")
+    assert status == 0 and err == ""
+    assert "lambda" in out and "sign" in out
+
+
+def test_prox_latex_and_markdown(capsys):
+    status, out, _ = run(capsys, "prox", "lambda*abs(x)", "--format", "latex")
+    assert status == 0 and r"\begin{align*}" in out and r"\operatorname{sign}" in out
+    status, out, _ = run(capsys, "prox", "lambda*abs(x)", "--format", "markdown")
+    assert status == 0 and "$$" in out
+
+
+def test_prox_indicator_with_assumption(capsys):
+    status, out, err = run(capsys, "prox", "indicator(x, a, b)", "--assume", "a<b")
+    assert status == 0, err
+    assert "a" in out and "b" in out
+
+
+def test_subgradient_and_estimator(capsys):
+    status, out, _ = run(capsys, "subgradient", "lambda*abs(x) + mu/2*x^2")
+    assert status == 0 and "lambda" in out
+    status, out, _ = run(capsys, "estimator", "lasso", "--convention", "sklearn")
+    assert status == 0 and "alpha" in out
+
+
+def test_prove_lists_and_prints(capsys):
+    status, out, _ = run(capsys, "prove")
+    assert status == 0 and "zero-set" in out
+    status, out, _ = run(capsys, "prove", "lasso-vs-ridge")
+    assert status == 0 and "ridge" in out.lower()
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["prox", "__import__('os')"], "underscore"),
+        (["prox", "lambda*abs(x"], ""),
+        (["prox", "foo*abs(x)"], "unknown name 'foo'"),
+        (["prox", "--", "-abs(x)"], "not convex"),
+        (["prox", "-abs(x)"], "after --"),
+        (["prox", "lambda*abs(z)"], "does not contain the variable x"),
+        (["prox", "indicator(x, a, b)"], "cannot order"),
+        (["estimator", "lassoo"], "unknown estimator"),
+        (["estimator", "lasso", "--convention", "nope"], "unknown convention"),
+        (["prove", "nope"], "nope"),
+        (["prox"], "required"),
+        (["prox", "lambda*abs(x)", "--format", "pdf"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_status_2(capsys, argv, fragment):
+    with pytest.raises(SystemExit) as exit_info:
+        raise SystemExit(main(argv))
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("derive")
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_help_has_an_example(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["prox", "--help"])
+    assert exit_info.value.code == 0
+    assert "example: derive prox" in capsys.readouterr().out
+
+
+def test_python_dash_m_entry_point():
+    done = subprocess.run(
+        [sys.executable, "-m", "derive", "prox", "foo(x)"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "unknown function" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "derive", "estimator", "ridge"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "lambda" in done.stdout
