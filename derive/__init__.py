@@ -20,14 +20,17 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+# Bound eagerly: ``derive.prox`` is both a submodule and the function; importing
+# the function here makes the package attribute the function, as users expect.
+from .estimators import estimator  # noqa: E402
+from .prox import prox  # noqa: E402
+from .subgradient import subdifferential  # noqa: E402
+
 _LAZY = {
     "Derivation": "derive.core",
     "Step": "derive.core",
     "Check": "derive.core",
     "DerivationBuilder": "derive.core",
-    "subdifferential": "derive.subgradient",
-    "prox": "derive.prox",
-    "estimator": "derive.estimators",
     "parse_expression": "derive.parse",
     "analyse": "derive.penalties",
 }

@@ -59,16 +59,24 @@ def _check_reduction(s: sp.Expr) -> Check:
     raise VerificationError(f"the orthonormal decomposition left {difference}")
 
 
+#: Display objects: the design, the response, the coefficient and OLS vectors.
+_N, _P = sp.Symbol("N", integer=True, positive=True), sp.Symbol("p", integer=True, positive=True)
+DESIGN = sp.MatrixSymbol("X", _N, _P)
+RESPONSE = sp.MatrixSymbol("y", _N, 1)
+COEFFICIENTS = sp.MatrixSymbol("beta", _P, 1)
+OLS = sp.MatrixSymbol("z", _P, 1)
+
+
 def orthonormal_reduction(builder: DerivationBuilder, s: sp.Expr) -> None:
     """Add the steps ``||y - Xb||^2 = ||y - Xz||^2 + s||z - b||^2`` for ``X^T X = s I``."""
-    X, y, b, zz = (sp.Symbol(name) for name in ("X", "y", "beta", "z"))
+    X, y, b, zz = DESIGN, RESPONSE, COEFFICIENTS, OLS
     builder.define(
-        sp.Symbol("X^T X"),
-        s * sp.Symbol("I"),
+        X.T * X,
+        s * sp.Identity(_P),
         "the design: orthogonal columns" + (" of unit norm" if s == 1 else f" of squared norm {sp.sstr(s)}"),
         rel="=",
     )
-    builder.define(zz, sp.Symbol("X^T y") / s, "the OLS estimate (X^T X)^{-1} X^T y; its j-th coordinate is z_j")
+    builder.define(zz, X.T * y / s, "the OLS estimate (X^T X)^{-1} X^T y; its j-th coordinate is z_j")
     builder.claim(
         Norm(y - X * b) ** 2,
         "=",
@@ -140,10 +148,10 @@ def estimator(
         title = f"The penalised least-squares estimate with penalty {label} ({conv.name} convention)"
     c, s = scaling.loss_weight, scaling.gram_scale
     builder = DerivationBuilder(title, convention=f"{conv.name}: {scaling.written} ({conv.source})")
-    X, y, b = sp.Symbol("X"), sp.Symbol("y"), sp.Symbol("beta")
+    X, y, b = DESIGN, RESPONSE, COEFFICIENTS
     builder.define(
         Objective("L", b),
-        c * Norm(y - X * b) ** 2 + sp.Symbol("P(beta)"),
+        c * Norm(y - X * b) ** 2 + sp.Function("P")(b),
         f"the objective, convention {conv.name}: {scaling.written}; P(beta) = sum_j pen(beta_j)",
     )
     orthonormal_reduction(builder, s)

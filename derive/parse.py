@@ -63,6 +63,11 @@ Limits keep parsing fast and memory-bounded whatever the input:
   :data:`MAX_EXP_ARGUMENT`, and the numeric coefficients of logarithms inside
   ``exp`` or inside an exponent are bounded the same way as exponents (SymPy
   rewrites ``exp(k*log(n))`` to ``n**k``);
+* functions and powers applied to constants (``cosh(cosh(1/4) - 5/4)``) may
+  be nested at most :data:`MAX_CONSTANT_NESTING` deep, and every constant
+  sub-expression must be a real number (``sqrt(-1)`` and ``log(-2)`` are
+  rejected): SymPy evaluates constants numerically as it builds them, at a cost
+  exponential in their nesting and much higher for complex values;
 * ``huber`` and ``indicator`` cannot be nested inside ``huber`` or
   ``indicator`` (SymPy's piecewise folding is exponential in the nesting).
 
@@ -94,6 +99,7 @@ __all__ = [
     "MAX_EXPONENT",
     "MAX_POWER_DIGITS",
     "MAX_EXP_ARGUMENT",
+    "MAX_CONSTANT_NESTING",
 ]
 
 #: Longest accepted input, in characters.
@@ -108,6 +114,8 @@ MAX_EXPONENT: int = 64
 MAX_POWER_DIGITS: int = 1000
 #: Largest absolute value of a constant argument of ``exp`` or ``cosh``.
 MAX_EXP_ARGUMENT: int = 1000
+#: Deepest nesting of functions and powers inside a constant sub-expression.
+MAX_CONSTANT_NESTING: int = 6
 
 #: Names of the supported functions, in the order they are listed in messages.
 FUNCTIONS: tuple[str, ...] = (
@@ -363,6 +371,7 @@ class _Parser:
             "indicator": _Function(3, 3, self._indicator, "indicator(e, lo, hi)"),
         }
         self._call_token = self.token  # the function token of the call being built
+        self._nesting: dict[sp.Basic, int] = {}
 
     # -- token handling ---------------------------------------------------
 
@@ -543,6 +552,7 @@ class _Parser:
                 f"{name.text}() at column {name.col} takes {wanted} argument{plural} "
                 f"({count} given); usage: {function.usage}"
             )
+        self.check_constant_nesting(name, args)
         self._call_token = name
         return self.build(name, function.build, *args)
 
@@ -567,7 +577,43 @@ class _Parser:
             raise ParseError(
                 f"expression is undefined (division by zero?) at column {token.col}"
             )
+        if result.is_number:
+            try:
+                real = result.is_extended_real
+            except Exception as exc:
+                raise ParseError(
+                    f"cannot decide whether the constant at column {token.col} is real: "
+                    f"{_first_line(exc)}"
+                ) from exc
+            if real is not True:
+                raise ParseError(
+                    f"the constant at column {token.col} is not a real number "
+                    "(e.g. the square root or logarithm of a negative number)"
+                    if real is False
+                    else f"cannot decide whether the constant at column {token.col} is real"
+                )
         return result
+
+    def nesting(self, expr: sp.Basic) -> int:
+        """Depth of nested function applications and powers in ``expr`` (memoized)."""
+        memo = self._nesting
+        depth = memo.get(expr)
+        if depth is None:
+            inner = max((self.nesting(arg) for arg in expr.args), default=0)
+            depth = inner + 1 if isinstance(expr, (sp.Function, sp.Pow)) else inner
+            memo[expr] = depth
+        return depth
+
+    def check_constant_nesting(self, token: _Token, args: Sequence[sp.Expr]) -> None:
+        """Bound the nesting of functions of constants, which SymPy evaluates eagerly."""
+        if not all(arg.is_number for arg in args):
+            return
+        if max((self.nesting(arg) for arg in args), default=0) >= MAX_CONSTANT_NESTING:
+            raise ParseError(
+                f"the constant sub-expression at column {token.col} is nested too deeply "
+                f"(functions and powers of constants may be nested at most "
+                f"{MAX_CONSTANT_NESTING} levels)"
+            )
 
     def check_log_coefficients(self, token: _Token, expr: sp.Expr, where: str) -> None:
         """Bound the numbers SymPy may create by rewriting ``exp(k*log(n))`` as ``n**k``."""
@@ -622,6 +668,7 @@ class _Parser:
                     f"{math.ceil(bits / _LOG2_10)} digits (the limit is {MAX_POWER_DIGITS})"
                 )
         self.check_log_coefficients(op, exponent, "the exponent")
+        self.check_constant_nesting(op, (base, exponent))
         return self.build(op, sp.Pow, base, exponent)
 
     def _sqrt(self, arg: sp.Expr) -> sp.Expr:

@@ -65,7 +65,9 @@ def describe(region: sp.Set, variable: sp.Symbol) -> str:
     """A region of ``variable`` in words: ``v < -lambda``, ``-delta < x < delta``, ``x = 0``."""
     if isinstance(region, sp.FiniteSet):
         return ", ".join(f"{variable} = {sp.sstr(p)}" for p in region.args)
-    if region == sp.S.Reals or not isinstance(region, sp.Interval):
+    if region == sp.S.Reals:
+        return f"the whole line ({variable} real)"
+    if not isinstance(region, sp.Interval):
         return f"{variable} in {sp.sstr(region)}"
     lo, hi = region.start, region.end
     lo_rel = "<" if region.left_open else "<="

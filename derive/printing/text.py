@@ -130,6 +130,13 @@ class DeriveStrPrinter(VariableFirstMixin, StrPrinter):
             return greek_unicode[name]
         return name.replace("^*", "*")
 
+    def _print_Transpose(self, expr: Any) -> str:
+        inner = self._print(expr.arg)
+        return f"{inner}^T" if expr.arg.is_symbol else f"({inner})^T"
+
+    def _print_Identity(self, expr: Any) -> str:
+        return "I"
+
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"|{self._print(expr.args[0])}|"
 
