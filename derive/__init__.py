@@ -22,9 +22,9 @@ __version__ = "0.1.0"
 
 # Bound eagerly: ``derive.prox`` is both a submodule and the function; importing
 # the function here makes the package attribute the function, as users expect.
-from .estimators import estimator  # noqa: E402
-from .prox import prox  # noqa: E402
-from .subgradient import subdifferential  # noqa: E402
+from .estimators import estimator
+from .prox import prox
+from .subgradient import subdifferential
 
 _LAZY = {
     "Derivation": "derive.core",

@@ -9,6 +9,7 @@ with status 2; nothing prints a traceback.  Expressions are parsed by
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -39,6 +40,18 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--form",
+        choices=("snippet", "section", "document"),
+        default="snippet",
+        help="with --format latex: an align* snippet (default), a section to \\input, or a standalone document",
+    )
+    parser.add_argument(
+        "--notation",
+        default="",
+        metavar="NAME=TEX,...",
+        help="rename symbols in the output, e.g. beta=w,lambda=alpha (Greek names become \\alpha etc.)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,12 +104,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(obj: Any, fmt: str) -> str:
+_GREEK = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi "
+    "psi omega".split()
+)
+
+
+def _notation(text: str) -> dict[str, str]:
+    """Parse ``beta=w,lambda=alpha`` into printer notation (``{"beta": "w", "lambda": "\\alpha"}``)."""
+    mapping: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, shown = item.partition("=")
+        name, shown = name.strip(), shown.strip()
+        if not sep or not name or not shown:
+            raise OptionError(f"--notation expects NAME=SHOWN pairs separated by commas, got {item!r}")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", shown):
+            raise OptionError(f"--notation: {shown!r} is not a plain name (letters and digits)")
+        mapping[name] = f"\\{shown}" if shown in _GREEK else shown
+    return mapping
+
+
+def _render(obj: Any, args: argparse.Namespace) -> str:
+    settings: dict[str, Any] = {}
+    notation = _notation(getattr(args, "notation", ""))
+    if notation:
+        settings["notation"] = notation
+    fmt = args.format
     if fmt == "latex":
-        return obj.to_latex()
+        form = getattr(args, "form", "snippet")
+        if hasattr(obj, "proof"):  # a theorem: theorem + proof environments
+            return obj.to_latex(**settings)
+        return obj.to_latex(form=form, **settings)
     if fmt == "markdown":
-        return obj.to_markdown()
-    return obj.to_text()
+        return obj.to_markdown(**settings)
+    if notation:
+        settings["notation"] = {k: v.lstrip("\\") for k, v in notation.items()}
+    return obj.to_text(**settings)
 
 
 def _parse_assumptions(texts: Sequence[str]) -> Any:
@@ -139,20 +182,20 @@ def _run(args: argparse.Namespace) -> str:
 
             if variable == v:
                 raise OptionError("the variable cannot be v: v is the argument of the prox")
-            return _render(prox(expr, variable, v, assumptions=assumptions), args.format)
+            return _render(prox(expr, variable, v, assumptions=assumptions), args)
         from .subgradient import subdifferential
 
-        return _render(subdifferential(expr, variable, assumptions=assumptions), args.format)
+        return _render(subdifferential(expr, variable, assumptions=assumptions), args)
     if args.command == "estimator":
         from .estimators import estimator
 
-        return _render(estimator(args.name, convention=args.convention), args.format)
+        return _render(estimator(args.name, convention=args.convention), args)
     if args.command == "prove":
         from proofs import THEOREMS, prove
 
         if args.name is None:
             return "\n".join(f"{name}" for name in THEOREMS)
-        return _render(prove(args.name), args.format)
+        return _render(prove(args.name), args)
     if args.command == "report":
         from .report import write_report
 

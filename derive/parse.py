@@ -69,7 +69,11 @@ Limits keep parsing fast and memory-bounded whatever the input:
   rejected): SymPy evaluates constants numerically as it builds them, at a cost
   exponential in their nesting and much higher for complex values;
 * ``huber`` and ``indicator`` cannot be nested inside ``huber`` or
-  ``indicator`` (SymPy's piecewise folding is exponential in the nesting).
+  ``indicator`` (SymPy's piecewise folding is exponential in the nesting);
+* function calls may be nested at most :data:`MAX_CALL_DEPTH` deep, and
+  ``max``/``min`` take at most :data:`MAX_ARGUMENTS` arguments (SymPy compares
+  every pair of arguments, and its simplification of nested calls is
+  polynomial with a large degree).
 
 Every failure, including a non-``str`` argument, raises
 :class:`derive.errors.ParseError` with a one-line message that says what is
@@ -100,6 +104,8 @@ __all__ = [
     "MAX_POWER_DIGITS",
     "MAX_EXP_ARGUMENT",
     "MAX_CONSTANT_NESTING",
+    "MAX_CALL_DEPTH",
+    "MAX_ARGUMENTS",
 ]
 
 #: Longest accepted input, in characters.
@@ -116,6 +122,11 @@ MAX_POWER_DIGITS: int = 1000
 MAX_EXP_ARGUMENT: int = 1000
 #: Deepest nesting of functions and powers inside a constant sub-expression.
 MAX_CONSTANT_NESTING: int = 6
+#: Deepest nesting of function calls (a stricter bound than :data:`MAX_DEPTH`).
+MAX_CALL_DEPTH: int = 16
+#: Most arguments of ``max``/``min``, counting those of directly nested calls,
+#: which SymPy merges (``max(max(a, b), c)`` has three).
+MAX_ARGUMENTS: int = 8
 
 #: Names of the supported functions, in the order they are listed in messages.
 FUNCTIONS: tuple[str, ...] = (
@@ -355,6 +366,7 @@ class _Parser:
         self.lexer = _Lexer(text)
         self.symbols = symbols
         self.depth = 0
+        self.call_depth = 0
         self.token = self.lexer.next()
         self.functions: dict[str, _Function] = {
             "abs": _Function(1, 1, sp.Abs, "abs(e)"),
@@ -521,6 +533,12 @@ class _Parser:
             )
         paren = self.advance()
         self.enter(paren)
+        self.call_depth += 1
+        if self.call_depth > MAX_CALL_DEPTH:
+            raise ParseError(
+                f"function calls are nested too deeply at column {name.col} "
+                f"(the limit is {MAX_CALL_DEPTH})"
+            )
         args: list[sp.Expr] = []
         if not self.at_op(")"):
             while True:
@@ -537,6 +555,7 @@ class _Parser:
                 raise self.unexpected("',' or ')'")
         self.advance()
         self.depth -= 1
+        self.call_depth -= 1
         count = len(args)
         too_few = count < function.min_args
         too_many = function.max_args is not None and count > function.max_args
@@ -552,6 +571,15 @@ class _Parser:
                 f"{name.text}() at column {name.col} takes {wanted} argument{plural} "
                 f"({count} given); usage: {function.usage}"
             )
+        if function.build in (sp.Max, sp.Min):
+            merged = sum(
+                len(arg.args) if isinstance(arg, function.build) else 1 for arg in args
+            )
+            if merged > MAX_ARGUMENTS:
+                raise ParseError(
+                    f"{name.text}() at column {name.col} has {merged} arguments, counting "
+                    f"those of nested {name.text.lower()}() calls (the limit is {MAX_ARGUMENTS})"
+                )
         self.check_constant_nesting(name, args)
         self._call_token = name
         return self.build(name, function.build, *args)

@@ -314,9 +314,9 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true) -> D
     >>> from derive.symbols import x, v, lam
     >>> d = prox(lam*sp.Abs(x), x, v)
     >>> d.result
-    Piecewise((lambda + v, lambda + v < 0), (0, lambda - v >= 0), (-lambda + v, True))
+    Piecewise((lambda + v, lambda < -v), (0, lambda >= v), (-lambda + v, True))
     >>> d.extra("compact")
-    Max(0, -lambda + Abs(v))*sign(v)
+    sign(v)*Max(0, -lambda + Abs(v))
     """
     structure = analyse(g, x, assumptions=assumptions)
     builder = DerivationBuilder(

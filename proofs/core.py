@@ -172,15 +172,16 @@ class Theorem:
         return tuple(step.statement.words for step in self.proof.steps if step.reason.startswith(FAILED))
 
     # -- views ------------------------------------------------------------
-    def to_latex(self) -> str:
+    def to_latex(self, **settings: Any) -> str:
         """Return a ``theorem`` environment followed by a ``proof`` with the steps in ``align*``.
 
+        ``settings`` go to the LaTeX printer (``notation=...`` and so on).
         Needs ``amsthm`` and ``\\newtheorem{theorem}{Theorem}`` in the preamble
         (:data:`LATEX_PREAMBLE`).
         """
         from derive.printing.latex import derivation_to_latex, prose_to_latex
 
-        steps = derivation_to_latex(self.proof, form="snippet").strip()  # an align* environment
+        steps = derivation_to_latex(self.proof, form="snippet", **settings).strip()  # an align* environment
         lines = [
             f"\\begin{{theorem}}[{prose_to_latex(self.title)}]",
             self.statement_latex,
@@ -202,7 +203,7 @@ class Theorem:
         lines.append("\\end{proof}")
         return "\n".join(lines) + "\n"
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, **settings: Any) -> str:
         """Return Markdown: the statement in bold-titled prose, the verdict, the steps."""
         lines = [f"**Theorem ({self.title}).** {self.statement_latex}", "", f"*Verdict:* the theorem {self.verdict}."]
         if self.instances:
@@ -210,15 +211,15 @@ class Theorem:
             lines += [f"- `{label}`: {_verdict_words(verdict)}" for label, verdict in self.instances]
         for words in self.failures:
             lines += ["", f"*Failing step:* {words}"]
-        lines += ["", "*Proof.*", "", self.proof.to_markdown().strip(), "", "∎"]
+        lines += ["", "*Proof.*", "", self.proof.to_markdown(**settings).strip(), "", "∎"]
         return "\n".join(lines) + "\n"
 
-    def to_text(self) -> str:
+    def to_text(self, **settings: Any) -> str:
         """Return plain text for the terminal: statement, verdict, instances, steps."""
         lines = [f"Theorem [{self.name}]: {self.title}", f"  {self.statement}", f"Verdict: {self.verdict}"]
         lines += [f"  {_verdict_words(verdict):>14}  {label}" for label, verdict in self.instances]
         lines += [f"Failing step: {words}" for words in self.failures]
-        lines += ["Proof:", self.proof.to_text().rstrip()]
+        lines += ["Proof:", self.proof.to_text(**settings).rstrip()]
         return "\n".join(lines) + "\n"
 
     def __str__(self) -> str:

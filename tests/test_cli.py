@@ -95,3 +95,21 @@ def test_python_dash_m_entry_point():
         [sys.executable, "-m", "derive", "estimator", "ridge"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and "lambda" in done.stdout
+
+
+def test_notation_and_form_options(capsys):
+    status, out, _ = run(capsys, "estimator", "lasso", "--format", "latex", "--notation", "beta=w,lambda=alpha")
+    assert status == 0
+    assert r"\lambda" not in out and r"\alpha" in out and r"\hat{w}" in out and r"\beta" not in out
+    status, out, _ = run(capsys, "prox", "lambda*abs(x)", "--format", "latex", "--form", "document")
+    assert status == 0 and out.startswith(r"\documentclass") and out.rstrip().endswith(r"\end{document}")
+    status, out, _ = run(capsys, "prove", "zero-set", "--format", "latex", "--notation", "lambda=alpha")
+    assert status == 0 and r"\lambda" not in out and r"\begin{theorem}" in out
+    status, out, _ = run(capsys, "estimator", "lasso", "--notation", "lambda=alpha")
+    assert status == 0 and "alpha" in out and "lambda" not in out.split("Result:")[1]
+
+
+@pytest.mark.parametrize("value", ["beta", "beta=", "beta=w{", "=w"])
+def test_bad_notation_is_one_line_error(capsys, value):
+    status, out, err = run(capsys, "estimator", "lasso", "--notation", value)
+    assert status == 2 and out == "" and err.count("\n") == 1 and "--notation" in err

@@ -304,6 +304,9 @@ class _SymbolNames(dict):
         base = name.removesuffix("^*")
         if base != name and base in self.by_name:  # x renamed to w: x^* becomes w^*
             return f"{self.by_name[base]}^{{*}}"
+        base = name.removesuffix("hat")
+        if base != name and base in self.by_name:  # beta renamed to w: betahat becomes \hat{w}
+            return f"\\hat{{{self.by_name[base]}}}"
         return default
 
 
@@ -825,7 +828,7 @@ def derivation_to_latex(d: Derivation, form: str = "snippet", **settings: Any) -
     >>> print(tex.splitlines()[1])
     g\left(x\right) &\coloneqq \lambda x^{2} \\
     >>> print(tex.splitlines()[-2])
-    \operatorname{prox}_{g\left(x\right)}\left(v\right) &= \frac{v}{2 \lambda + 1}
+    \operatorname{prox}_{g}\left(v\right) &= \frac{v}{2 \lambda + 1}
     """
     return DeriveLatexPrinter(settings)._print_Derivation(d, form=form)
 

@@ -11,7 +11,7 @@ Examples
 >>> from derive.symbols import x, v, lam
 >>> md = derivation_to_markdown(prox(lam * x**2, x, v))
 >>> print(md.splitlines()[0])
-### The proximal operator of $\\lambda$\\*$x$\\*\\*2
+### The proximal operator of $\\lambda$\\*$x^{2}$
 """
 
 from __future__ import annotations

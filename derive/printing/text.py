@@ -126,6 +126,8 @@ class DeriveStrPrinter(VariableFirstMixin, StrPrinter):
             return str(notation[name])
         if name.endswith("^*") and name[:-2] in notation:  # x renamed to w: x^* becomes w*
             return f"{notation[name[:-2]]}*"
+        if name.endswith("hat") and len(name) > 3:  # betahat: the estimate, shown beta_hat
+            return f"{self._print_name(name[:-3])}_hat"
         if self._settings["unicode"] and name in greek_unicode:
             return greek_unicode[name]
         return name.replace("^*", "*")
@@ -379,21 +381,21 @@ def derivation_to_text(d: Derivation, **settings: Any) -> str:
     >>> from derive.prox import prox
     >>> from derive.symbols import x, v, lam
     >>> print(derivation_to_text(prox(lam * x**2, x, v), show_checks=False, show_reasons=False))
-    The proximal operator of lambda*x**2
-    ====================================
+    The proximal operator of lambda*x^2
+    ===================================
     Assumptions: x, v real; lambda > 0
     <BLANKLINE>
       1. g(x) := lambda*x^2
       2. g is convex
       3. ∂g(x) = {2*lambda*x}
-      4. prox[g(x)](v) = argmin_x {lambda*x^2 + (x - v)^2/2}
+      4. prox_g(v) = argmin_x {lambda*x^2 + (x - v)^2/2}
       5. 0 in x* + ∂g(x*) - v
       6. 0 = 2*lambda*x* + x* - v
       7. v/(2*lambda + 1) in (-inf, inf)
       8. R = (-inf, inf)
-      9. prox[g(x)](v) = v/(2*lambda + 1)
+      9. prox_g(v) = v/(2*lambda + 1)
     <BLANKLINE>
     Result:
-      prox[g(x)](v) = v/(2*lambda + 1)
+      prox_g(v) = v/(2*lambda + 1)
     """
     return DeriveStrPrinter(settings)._print_Derivation(d)
