@@ -1,93 +1,62 @@
-"""Benchmarks: derived kernels against hand-written NumPy, and derivation times.
+"""Benchmarks: derived kernels against hand-written NumPy and peers; derivation, report and import times.
 
-Run: ``python3 benchmarks/run.py``.  Ratios are measured in one run on the same
-machine (best of ``REPEAT`` timings each), so they compare like with like:
-
-* kernel / numpy: a ``Derivation.numeric()`` kernel against the line a user
-  would write by hand for the same formula, on 10^7 float64 values;
-* copy: a plain array copy, the memory-traffic floor;
-* derivation times: cold (first call in this process) for each derivation.
+Run: ``python3 benchmarks/run.py`` (all), or ``--only kernels`` / ``--only derivations``;
+``--size`` and ``--rounds`` shrink the kernel runs.  All ratios are measured in one
+run on the same machine (see ``benchmarks/kernels.py`` and ``benchmarks/derivations.py``
+for what each column means).
 """
 
 from __future__ import annotations
 
+import argparse
+import platform
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 import sympy as sp
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from derive.estimators import estimator
-from derive.prox import prox
-from derive.symbols import delta, lam, mu, v, x
-
-SIZE = 10**7
-REPEAT = 5
+from derivations import format_derivations, import_time, report_time, run_derivations
+from kernels import format_rows, peer_status, run_kernels
 
 
-def best(fn, *args) -> float:
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("kernels", "derivations"), default=None)
+    parser.add_argument("--size", type=int, default=10**7, help="values per kernel run (default 1e7)")
+    parser.add_argument("--kernels", default="", metavar="TEXT", help="only kernels whose name contains TEXT")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved timing rounds (default 11)")
+    args = parser.parse_args(argv)
+    if args.size < 1 or args.rounds < 1:
+        parser.error("--size and --rounds must be positive")
+    try:
+        import os
 
-
-def main() -> None:
-    rng = np.random.default_rng(0)
-    data = rng.standard_normal(SIZE) * 3
-    floor = best(np.copy, data)
-
-    timings: list[tuple[str, float]] = []
-
-    def derive_timed(label, fn):
-        start = time.perf_counter()
-        d = fn()
-        timings.append((label, time.perf_counter() - start))
-        return d
-
-    soft = derive_timed("prox lambda|x|", lambda: prox(lam * sp.Abs(x), x, v))
-    ridge = derive_timed("prox lambda x^2/2", lambda: prox(lam * x**2 / 2, x, v))
-    enet = derive_timed("prox elastic net", lambda: prox(lam * sp.Abs(x) + mu / 2 * x**2, x, v))
-    huber = derive_timed(
-        "prox Huber",
-        lambda: prox(sp.Piecewise((x**2 / 2, sp.Abs(x) <= delta), (delta * (sp.Abs(x) - delta / 2), True)), x, v),
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = "?"
+    print(
+        f"# Python {platform.python_version()}, NumPy {np.__version__}, SymPy {sp.__version__}, "
+        f"{cores} cores, load {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}"
     )
-    derive_timed("estimator lasso (esl)", lambda: estimator("lasso"))
-    derive_timed("estimator ridge (sklearn)", lambda: estimator("ridge", convention="sklearn"))
-
-    kernels = [
-        ("soft threshold", soft.numeric(), (data, 1.0), lambda a: np.sign(a) * np.maximum(np.abs(a) - 1.0, 0.0)),
-        ("ridge shrinkage", ridge.numeric(), (data, 1.0), lambda a: a / 2.0),
-        (
-            "elastic net",
-            enet.numeric(),
-            (data, 1.0, 0.5),
-            lambda a: np.sign(a) * np.maximum(np.abs(a) - 1.0, 0.0) / 1.5,
-        ),
-        (
-            "Huber prox",
-            huber.numeric(),
-            (data, 1.0),
-            lambda a: np.where(np.abs(a) <= 2.0, a / 2.0, a - np.sign(a)),
-        ),
-    ]
-    print(f"kernels on {SIZE:.0e} float64 values (best of {REPEAT}); copy floor {floor * 1e3:.1f} ms")
-    print(f"{'kernel':<18}{'derived ms':>12}{'numpy ms':>10}{'derived/numpy':>15}{'derived/copy':>14}")
-    for name, kernel, args, hand in kernels:
-        np.testing.assert_allclose(kernel(*args), hand(args[0]), rtol=1e-12, atol=1e-12)
-        t_kernel, t_hand = best(kernel, *args), best(hand, args[0])
-        ratio, floor_ratio = t_kernel / t_hand, t_kernel / floor
-        print(f"{name:<18}{t_kernel * 1e3:>12.1f}{t_hand * 1e3:>10.1f}{ratio:>15.2f}{floor_ratio:>14.2f}")
-    print()
-    print(f"{'derivation (cold)':<30}{'seconds':>10}")
-    for label, seconds in timings:
-        print(f"{label:<30}{seconds:>10.2f}")
+    print("# peers: " + ", ".join(f"{k} {v}" for k, v in peer_status().items()))
+    if args.only in (None, "derivations"):
+        seconds, heavy = import_time()
+        print(f"import derive: {seconds:.2f} s (target < 1.5 s); heavy modules imported: {', '.join(heavy) or 'none'}")
+        print()
+        print(format_derivations(run_derivations()))
+        print()
+        report, cpu, error = report_time()
+        shown = f"{report:.1f} s wall, {cpu:.1f} s CPU" if report is not None else f"failed: {error}"
+        print(f"derive report --no-pdf (fresh process, includes import and figures): {shown} (target < 60 s)")
+        print()
+    if args.only in (None, "kernels"):
+        rows = run_kernels(args.size, args.rounds, only=args.kernels)
+        print(format_rows(rows, args.size, args.rounds))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -25,6 +25,7 @@ _EPILOG = {
     "subgradient": "example: derive subgradient 'lambda*abs(x) + mu/2*x^2'",
     "estimator": "example: derive estimator lasso --convention sklearn",
     "prove": "example: derive prove zero-set   (no name: list the theorems)",
+    "catalogue": "example: derive catalogue   (then: derive prox scad)",
     "report": "example: derive report report/   (writes report.tex, report.md, figures; report.pdf if pdflatex exists)",
 }
 
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=helptext, description=helptext, epilog=_EPILOG[name])
         p.add_argument("expr", metavar="EXPR", help="penalty, e.g. 'lambda*abs(x)'; functions: abs max min sqrt exp "
-                       "log cosh huber(x, delta) indicator(x, a, b)")
+                       "log cosh huber(x, delta) indicator(x, a, b); for prox also a catalogue name (derive catalogue)")
         p.add_argument("--var", default="x", help="the penalty's variable (default: x)")
         p.add_argument(
             "--assume",
@@ -86,9 +87,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive the lasso or ridge estimate for an orthonormal design, coordinate by coordinate.",
         epilog=_EPILOG["estimator"],
     )
-    p.add_argument("name", metavar="NAME", help="lasso or ridge")
-    p.add_argument("--convention", default="esl", help="objective convention: esl (default) or sklearn")
+    p.add_argument("name", metavar="NAME", help="lasso, ridge, best_subset, l0, elastic_net, elastic_net_corrected, "
+                   "garrote, adaptive_lasso, scad, mcp, bridge, positive_lasso, group_lasso")
+    p.add_argument("--convention", default="esl", help="objective convention: esl (default), tibshirani1996, "
+                   "sklearn or glmnet")
+    p.add_argument("--design", default="orthonormal", help="orthonormal (default), diagonal or general")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter value, e.g. gamma=2 or a=37/10 (repeatable)")
     _add_format(p)
+
+    p = sub.add_parser(
+        "convert",
+        help="derive the map between two conventions' penalty weights",
+        epilog="example: derive convert lasso --from sklearn --to esl",
+    )
+    p.add_argument("name", metavar="NAME", help="estimator name, e.g. lasso or elastic_net")
+    p.add_argument("--from", dest="from_", required=True, metavar="CONV", help="esl, tibshirani1996, sklearn, glmnet")
+    p.add_argument("--to", required=True, metavar="CONV", help="esl, tibshirani1996, sklearn, glmnet")
+    _add_format(p)
+
+    p = sub.add_parser(
+        "table",
+        help="the table of shrinkage estimators for orthonormal designs",
+        epilog="example: derive table --convention glmnet --format markdown",
+    )
+    p.add_argument("--convention", default="esl", help="esl (default), tibshirani1996, sklearn or glmnet")
+    p.add_argument("--format", choices=("latex", "markdown"), default="markdown", help="output format")
 
     p = sub.add_parser("prove", help="print a machine-checked theorem", epilog=_EPILOG["prove"])
     p.add_argument("name", metavar="NAME", nargs="?", help="theorem name (omit to list them)")
@@ -100,7 +124,27 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG["report"],
     )
     p.add_argument("out", metavar="OUT", help="output directory (replaced atomically)")
-    p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex even if it is installed")
+    pdf = p.add_mutually_exclusive_group()
+    pdf.add_argument("--no-pdf", action="store_true", help="do not run the TeX engine even if it is installed")
+    pdf.add_argument("--pdf", action="store_true", help="require report.pdf: fail if the TeX engine is missing")
+    p.add_argument("--engine", choices=("pdflatex", "lualatex"), default="pdflatex", help="TeX engine for the PDF")
+    p.add_argument("--html", action="store_true", help="also write html/: a static site, math as MathML, SVG figures")
+
+    p = sub.add_parser(
+        "notebook",
+        help="write a Jupyter notebook that rebuilds a derivation cell by cell",
+        epilog="example: derive notebook soft-threshold soft.ipynb",
+    )
+    p.add_argument("name", metavar="NAME", help="derivation or theorem name (see derive.notebook.notebook_names())")
+    p.add_argument("out", metavar="OUT.ipynb", help="notebook file to write (atomically)")
+    p.add_argument("--notation", default="", metavar="NAME=TEX,...", help="rename symbols, e.g. beta=w")
+
+    p = sub.add_parser(
+        "catalogue",
+        help="list the catalogue of penalties: name, penalty, convex or not, prox in one line",
+        description="List every catalogue entry with its derived prox (derive prox NAME prints the derivation).",
+        epilog=_EPILOG["catalogue"],
+    )
     return parser
 
 
@@ -159,6 +203,19 @@ def _parse_assumptions(texts: Sequence[str]) -> Any:
     return sp.And(*facts) if facts else sp.true
 
 
+def _params(texts: Sequence[str]) -> dict[str, Any]:
+    """``["gamma=2", "a=37/10"]`` to ``{"gamma": 2, "a": 37/10}``, values parsed without eval."""
+    from .parse import parse_expression
+
+    params: dict[str, Any] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise OptionError(f"--param expects NAME=VALUE, got {text!r}")
+        params[name.strip()] = parse_expression(value, symbols={})
+    return params
+
+
 def _variable(name: str) -> Any:
     from .symbols import DEFAULT_SYMBOLS
 
@@ -167,11 +224,31 @@ def _variable(name: str) -> Any:
     return DEFAULT_SYMBOLS[name]
 
 
+def _catalogue_prox(args: argparse.Namespace) -> Any:
+    """The derivation of a catalogue entry (its own variable and facts, plus any --assume)."""
+    import sympy as sp
+
+    from .catalogue import entry
+    from .prox import prox
+    from .symbols import v, x
+
+    chosen = entry(args.expr)
+    if args.var != "x":
+        raise OptionError(f"the catalogue entry {args.expr!r} is a penalty in x; drop --var")
+    facts = sp.And(chosen.context, _parse_assumptions(args.assume))
+    return prox(chosen.penalty, x, v, assumptions=facts, route="auto")
+
+
 def _run(args: argparse.Namespace) -> str:
     if args.command in ("prox", "subgradient"):
         from .parse import parse_expression
         from .symbols import v
 
+        if args.command == "prox":
+            from .catalogue import names as catalogue_names
+
+            if args.expr in catalogue_names():
+                return _render(_catalogue_prox(args), args)
         expr = parse_expression(args.expr)
         variable = _variable(args.var)
         if variable not in expr.free_symbols:
@@ -186,10 +263,24 @@ def _run(args: argparse.Namespace) -> str:
         from .subgradient import subdifferential
 
         return _render(subdifferential(expr, variable, assumptions=assumptions), args)
+    if args.command == "catalogue":
+        from .catalogue import catalogue_text
+
+        return catalogue_text()
     if args.command == "estimator":
         from .estimators import estimator
 
-        return _render(estimator(args.name, convention=args.convention), args)
+        params = _params(args.param)
+        return _render(estimator(args.name, convention=args.convention, design=args.design, **params), args)
+    if args.command == "convert":
+        from .conventions import convert
+
+        return _render(convert(args.name, args.from_, args.to), args)
+    if args.command == "table":
+        from .shrinkage_table import shrinkage_table
+
+        table = shrinkage_table(args.convention)
+        return table.to_latex() if args.format == "latex" else table.to_markdown()
     if args.command == "prove":
         from proofs import THEOREMS, prove
 
@@ -199,8 +290,13 @@ def _run(args: argparse.Namespace) -> str:
     if args.command == "report":
         from .report import write_report
 
-        summary = write_report(args.out, pdf=not args.no_pdf)
-        return summary
+        pdf = False if args.no_pdf else (True if args.pdf else None)
+        return write_report(args.out, pdf=pdf, engine=args.engine, html=args.html)
+    if args.command == "notebook":
+        from .notebook import write_notebook
+
+        notation = _notation(args.notation)
+        return f"wrote {write_notebook(args.name, args.out, **({'notation': notation} if notation else {}))}"
     raise OptionError(f"unknown command {args.command!r}")  # pragma: no cover - argparse prevents it
 
 
@@ -211,8 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         output = _run(args)
     except DeriveError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"derive: error: {message}", file=sys.stderr)
+        from .latex_build import LatexBuildError
+
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        # A failed TeX run reports one line per error of its log; anything else is one line.
+        for line in lines if isinstance(exc, LatexBuildError) else lines[:1]:
+            print(f"derive: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sympy as sp
 
+from .budget import running_step
 from .errors import VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -234,7 +235,8 @@ class DerivationBuilder:
     def _add(self, statement: Statement, reason: str, check: Check | CheckFunction) -> Step:
         if callable(check):
             try:
-                check = check()
+                with running_step(f"step {len(self.steps) + 1} ({reason}) of {self.title!r}"):
+                    check = check()
             except VerificationError as exc:
                 raise VerificationError(
                     f"{self.title}: step {len(self.steps) + 1} ({reason}) failed its check: {exc}"

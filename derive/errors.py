@@ -16,6 +16,10 @@ __all__ = [
     "VerificationError",
     "OptionError",
     "NoClosedFormError",
+    "ValidationError",
+    "WeightError",
+    "VariableError",
+    "TimeBudgetError",
 ]
 
 
@@ -56,3 +60,19 @@ class VerificationError(DeriveError):
 
 class NoClosedFormError(DeriveError):
     """The method found no closed form (the derivation stops at the optimality equation)."""
+
+
+class ValidationError(DeriveError, ValueError):
+    """An input to a public function or command is invalid; the message names it and the fix."""
+
+
+class WeightError(ValidationError):
+    """A penalty weight (lambda, mu, delta) is negative, zero where it must be positive, or not real."""
+
+
+class VariableError(ValidationError):
+    """The penalty is not a function of the variable it is derived in (wrong or missing variable)."""
+
+
+class TimeBudgetError(DeriveError, TimeoutError):
+    """Symbolic work ran past its time budget; the message names the step that was running."""

@@ -68,8 +68,15 @@ Limits keep parsing fast and memory-bounded whatever the input:
   sub-expression must be a real number (``sqrt(-1)`` and ``log(-2)`` are
   rejected): SymPy evaluates constants numerically as it builds them, at a cost
   exponential in their nesting and much higher for complex values;
-* ``huber`` and ``indicator`` cannot be nested inside ``huber`` or
-  ``indicator`` (SymPy's piecewise folding is exponential in the nesting);
+* ``huber`` and ``indicator`` (SymPy ``Piecewise`` objects) may only be
+  added, subtracted, multiplied and scaled: they cannot appear inside a
+  function's argument (including another ``huber`` or ``indicator``), in a
+  power, or in a denominator.  SymPy's automatic simplification of such
+  compositions can be exponential, or run into polynomial factorization, when
+  it queries the sign of a ``Piecewise``.  Their conditions must also have a
+  stable canonical form: for a few conditions, such as
+  ``cosh(c)/x <= pi - 2*c``, ``Piecewise`` rewrites them back and forth until
+  Python's recursion limit;
 * function calls may be nested at most :data:`MAX_CALL_DEPTH` deep, and
   ``max``/``min`` take at most :data:`MAX_ARGUMENTS` arguments (SymPy compares
   every pair of arguments, and its simplification of nested calls is
@@ -84,11 +91,17 @@ wrong and, where it applies, the 1-based column.  Results that are undefined
 from __future__ import annotations
 
 import math
+import operator
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
+
+try:  # SymPy's canonicalisation of Piecewise conditions (private; see _stable_condition)
+    from sympy.core.relational import _canonical_coeff
+except ImportError:  # pragma: no cover - other SymPy versions: rely on build()'s error handling
+    _canonical_coeff = None
 
 from .errors import ParseError
 from .symbols import DEFAULT_SYMBOLS
@@ -296,10 +309,7 @@ def _number_value(token: _Token) -> sp.Rational:
     whole, _, frac = mantissa.partition(".")
     digits = whole + frac
     if len(digits) > MAX_DIGITS:
-        raise ParseError(
-            f"numeric literal at column {token.col} has {len(digits)} digits "
-            f"(the limit is {MAX_DIGITS})"
-        )
+        raise ParseError(f"numeric literal at column {token.col} has {len(digits)} digits (the limit is {MAX_DIGITS})")
     power = 0
     if exponent:
         sign = -1 if exponent.startswith("-") else 1
@@ -317,11 +327,13 @@ def _number_value(token: _Token) -> sp.Rational:
     return sp.Rational(numerator, 10**-power)
 
 
-def _rational_bits(expr: sp.Basic) -> int:
-    """Total size in bits of the rational numbers appearing in ``expr``."""
-    return sum(
-        abs(r.p).bit_length() + r.q.bit_length() for r in expr.atoms(sp.Rational)
-    )
+def _rational_bits(r: sp.Rational) -> int:
+    return abs(r.p).bit_length() + r.q.bit_length()
+
+
+def _log2_bound(expr: sp.Basic) -> int:
+    """An upper bound on log2 of the largest absolute value of a rational in ``expr``."""
+    return max((max(abs(r.p).bit_length() - r.q.bit_length() + 1, 0) for r in expr.atoms(sp.Rational)), default=0)
 
 
 def _magnitude(expr: sp.Expr) -> float | None:
@@ -351,12 +363,31 @@ def _first_line(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _huber(e: sp.Expr, d: sp.Expr) -> sp.Expr:
-    return sp.Piecewise((e**2 / 2, sp.Abs(e) <= d), (d * (sp.Abs(e) - d / 2), True))
+def _canonical_condition_is_stable(cond: sp.Basic) -> bool:
+    """Whether SymPy's canonical form of a ``Piecewise`` condition is reached.
+
+    ``Piecewise`` rewrites relational conditions into a canonical form and
+    rebuilds itself until nothing changes; for some conditions (for example
+    ``cosh(c)/x <= pi - 2*c``) SymPy's rewriting oscillates and the rebuilding
+    recurses until Python's recursion limit.  This replays the rewriting a few
+    times and reports whether it settles.
+    """
+    if _canonical_coeff is None:  # pragma: no cover
+        return True
+    for _ in range(4):
+        rewritten = cond.replace(lambda node: node.is_Relational, _canonical_coeff)
+        if rewritten == cond:
+            return True
+        cond = rewritten
+    return False
 
 
-def _indicator(e: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
-    return sp.Piecewise((sp.S.Zero, (e >= lo) & (e <= hi)), (sp.oo, True))
+def _huber_condition(e: sp.Expr, d: sp.Expr) -> sp.Basic:
+    return sp.Abs(e) <= d
+
+
+def _indicator_condition(e: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Basic:
+    return (e >= lo) & (e <= hi)
 
 
 class _Parser:
@@ -384,6 +415,7 @@ class _Parser:
         }
         self._call_token = self.token  # the function token of the call being built
         self._nesting: dict[sp.Basic, int] = {}
+        self._latent: dict[sp.Basic, float] = {}
 
     # -- token handling ---------------------------------------------------
 
@@ -412,14 +444,10 @@ class _Parser:
                 "(implicit multiplication is not allowed: write 2*x, not 2x)"
             )
         if token.kind == "end":
-            return ParseError(
-                f"unexpected end of the expression at column {token.col} (expected {expected})"
-            )
+            return ParseError(f"unexpected end of the expression at column {token.col} (expected {expected})")
         if token.text == ")" and self.depth == 0:
             return ParseError(f"unmatched ')' at column {token.col}")
-        return ParseError(
-            f"unexpected {_describe(token)} at column {token.col} (expected {expected})"
-        )
+        return ParseError(f"unexpected {_describe(token)} at column {token.col} (expected {expected})")
 
     # -- grammar ------------------------------------------------------------
 
@@ -436,10 +464,7 @@ class _Parser:
         while self.at_op("+", "-"):
             op = self.advance()
             right = self.product()
-            if op.text == "+":
-                left = self.build(op, lambda a, b: a + b, left, right)
-            else:
-                left = self.build(op, lambda a, b: a - b, left, right)
+            left = self.build(op, operator.add if op.text == "+" else operator.sub, left, right)
         return left
 
     def product(self) -> sp.Expr:
@@ -447,12 +472,13 @@ class _Parser:
         while self.at_op("*", "/"):
             op = self.advance()
             right = self.unary()
-            if op.text == "*":
-                left = self.build(op, lambda a, b: a * b, left, right)
-            else:
-                if right == 0:
-                    raise ParseError(f"division by zero at column {op.col}")
-                left = self.build(op, lambda a, b: a / b, left, right)
+            if op.text == "/" and right == 0:
+                raise ParseError(f"division by zero at column {op.col}")
+            if op.text == "/" and right.has(sp.Piecewise):
+                raise ParseError(
+                    f"cannot divide by an expression containing huber() or indicator() (the '/' at column {op.col})"
+                )
+            left = self.build(op, operator.mul if op.text == "*" else operator.truediv, left, right)
         return left
 
     def unary(self) -> sp.Expr:
@@ -464,7 +490,7 @@ class _Parser:
         operand = self.power()
         for sign in reversed(signs):
             if sign.text == "-":
-                operand = self.build(sign, lambda a: -a, operand)
+                operand = self.build(sign, operator.neg, operand)
         self.depth -= len(signs)
         return operand
 
@@ -494,9 +520,7 @@ class _Parser:
             inner = self.sum()
             if not self.at_op(")"):
                 if self.token.kind == "end":
-                    raise ParseError(
-                        f"missing ')' to close the '(' at column {token.col}"
-                    )
+                    raise ParseError(f"missing ')' to close the '(' at column {token.col}")
                 raise self.unexpected("')' or an operator")
             self.advance()
             self.depth -= 1
@@ -515,8 +539,7 @@ class _Parser:
                 f"arguments, e.g. {self.functions[name].usage}"
             )
         raise ParseError(
-            f"unknown name {_show(name)} at column {token.col}; known names: "
-            f"{_known([*self.symbols, *CONSTANTS])}"
+            f"unknown name {_show(name)} at column {token.col}; known names: {_known([*self.symbols, *CONSTANTS])}"
         )
 
     def call(self, name: _Token) -> sp.Expr:
@@ -528,16 +551,14 @@ class _Parser:
                     "(implicit multiplication is not allowed: write x*(...))"
                 )
             raise ParseError(
-                f"unknown function {_show(name.text)} at column {name.col}; "
-                f"supported: {', '.join(FUNCTIONS)}"
+                f"unknown function {_show(name.text)} at column {name.col}; supported: {', '.join(FUNCTIONS)}"
             )
         paren = self.advance()
         self.enter(paren)
         self.call_depth += 1
         if self.call_depth > MAX_CALL_DEPTH:
             raise ParseError(
-                f"function calls are nested too deeply at column {name.col} "
-                f"(the limit is {MAX_CALL_DEPTH})"
+                f"function calls are nested too deeply at column {name.col} (the limit is {MAX_CALL_DEPTH})"
             )
         args: list[sp.Expr] = []
         if not self.at_op(")"):
@@ -549,9 +570,7 @@ class _Parser:
                 if self.at_op(")"):
                     break
                 if self.token.kind == "end":
-                    raise ParseError(
-                        f"missing ')' to close the call of {name.text}() at column {name.col}"
-                    )
+                    raise ParseError(f"missing ')' to close the call of {name.text}() at column {name.col}")
                 raise self.unexpected("',' or ')'")
         self.advance()
         self.depth -= 1
@@ -571,10 +590,14 @@ class _Parser:
                 f"{name.text}() at column {name.col} takes {wanted} argument{plural} "
                 f"({count} given); usage: {function.usage}"
             )
+        for arg in args:
+            if arg.has(sp.Piecewise):
+                raise ParseError(
+                    f"{name.text}() at column {name.col} cannot take an argument that contains huber() or "
+                    "indicator(); those may only be added, subtracted and multiplied"
+                )
         if function.build in (sp.Max, sp.Min):
-            merged = sum(
-                len(arg.args) if isinstance(arg, function.build) else 1 for arg in args
-            )
+            merged = sum(len(arg.args) if isinstance(arg, function.build) else 1 for arg in args)
             if merged > MAX_ARGUMENTS:
                 raise ParseError(
                     f"{name.text}() at column {name.col} has {merged} arguments, counting "
@@ -593,25 +616,20 @@ class _Parser:
         except ParseError:
             raise
         except Exception as exc:
-            raise ParseError(
-                f"cannot build the expression at column {token.col}: {_first_line(exc)}"
-            ) from exc
+            raise ParseError(f"cannot build the expression at column {token.col}: {_first_line(exc)}") from exc
         if not isinstance(result, sp.Expr):
             raise ParseError(
                 f"the operation at column {token.col} does not give a number-valued "
                 f"expression (got {type(result).__name__})"
             )
         if result.has(sp.S.NaN, sp.S.ComplexInfinity):
-            raise ParseError(
-                f"expression is undefined (division by zero?) at column {token.col}"
-            )
+            raise ParseError(f"expression is undefined (division by zero?) at column {token.col}")
         if result.is_number:
             try:
                 real = result.is_extended_real
             except Exception as exc:
                 raise ParseError(
-                    f"cannot decide whether the constant at column {token.col} is real: "
-                    f"{_first_line(exc)}"
+                    f"cannot decide whether the constant at column {token.col} is real: {_first_line(exc)}"
                 ) from exc
             if real is not True:
                 raise ParseError(
@@ -631,6 +649,26 @@ class _Parser:
             depth = inner + 1 if isinstance(expr, (sp.Function, sp.Pow)) else inner
             memo[expr] = depth
         return depth
+
+    def latent_bits(self, expr: sp.Basic) -> float:
+        """Size in bits of the numbers SymPy may compute from ``expr`` (memoized).
+
+        A rational counts its own size; a power ``b**e`` counts the size of
+        ``b`` times the largest rational in ``e``, because SymPy may split
+        ``b**(e1 + k)`` into ``b**k * b**e1`` and compute ``b**k``.
+        """
+        memo = self._latent
+        bits = memo.get(expr)
+        if bits is None:
+            if isinstance(expr, sp.Rational):
+                bits = float(_rational_bits(expr))
+            elif isinstance(expr, sp.Pow):
+                base, exponent = expr.args
+                bits = self.latent_bits(base) * 2.0 ** min(_log2_bound(exponent), 1000) + self.latent_bits(exponent)
+            else:
+                bits = float(sum(self.latent_bits(arg) for arg in expr.args))
+            memo[expr] = bits
+        return bits
 
     def check_constant_nesting(self, token: _Token, args: Sequence[sp.Expr]) -> None:
         """Bound the nesting of functions of constants, which SymPy evaluates eagerly."""
@@ -654,9 +692,7 @@ class _Parser:
         coefficient_bits = 0.0
         for r in expr.atoms(sp.Rational) - inside:
             coefficient_bits += math.log2(max(abs(r.p), r.q, 1))
-        if coefficient_bits > math.log2(MAX_EXPONENT) or (
-            base_bits * 2**coefficient_bits > _MAX_POWER_BITS
-        ):
+        if coefficient_bits > math.log2(MAX_EXPONENT) or (base_bits * 2**coefficient_bits > _MAX_POWER_BITS):
             raise ParseError(
                 f"the numbers in {where} at column {token.col} are too large "
                 f"for an expression containing log (numeric coefficients may multiply "
@@ -665,6 +701,11 @@ class _Parser:
 
     def make_power(self, op: _Token, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
         """Form ``base**exponent`` after checking the exponent and result size."""
+        if base.has(sp.Piecewise) or exponent.has(sp.Piecewise):
+            raise ParseError(
+                f"huber() and indicator() cannot be used in a power (the power at column {op.col}); "
+                "they may only be added, subtracted and multiplied"
+            )
         magnitude = 1.0
         if exponent.is_number:
             if isinstance(exponent, sp.Rational):
@@ -677,8 +718,7 @@ class _Parser:
                     )
                 if q > MAX_EXPONENT:
                     raise ParseError(
-                        f"the exponent at column {op.col} has denominator {q} "
-                        f"(the limit is {MAX_EXPONENT})"
+                        f"the exponent at column {op.col} has denominator {q} (the limit is {MAX_EXPONENT})"
                     )
                 magnitude = max(1.0, p / q)
             else:
@@ -689,12 +729,16 @@ class _Parser:
                         f"be bounded (its absolute value must be at most {MAX_EXPONENT})"
                     )
                 magnitude = max(1.0, value)
-            bits = _rational_bits(base) * magnitude
-            if bits > _MAX_POWER_BITS:
-                raise ParseError(
-                    f"the power at column {op.col} would create numbers of about "
-                    f"{math.ceil(bits / _LOG2_10)} digits (the limit is {MAX_POWER_DIGITS})"
-                )
+        else:
+            # SymPy may split off and compute base**k for a rational k in the exponent.
+            magnitude = 2.0 ** min(_log2_bound(exponent), 1000)
+        bits = self.latent_bits(base) * magnitude
+        if bits > _MAX_POWER_BITS:
+            digits = f"about {math.ceil(bits / _LOG2_10)}" if bits < 1e12 else "astronomically many"
+            raise ParseError(
+                f"the power at column {op.col} could create numbers of {digits} digits "
+                f"(the limit is {MAX_POWER_DIGITS})"
+            )
         self.check_log_coefficients(op, exponent, "the exponent")
         self.check_constant_nesting(op, (base, exponent))
         return self.build(op, sp.Pow, base, exponent)
@@ -723,39 +767,35 @@ class _Parser:
         self.check_log_coefficients(self._call_token, arg, "the argument of cosh()")
         return sp.cosh(arg)
 
-    def _no_nested_piecewise(self, name: str, args: Sequence[sp.Expr]) -> None:
-        if any(arg.has(sp.Piecewise) for arg in args):
+    def _stable_condition(self, name: str, cond: sp.Basic) -> sp.Basic:
+        if not _canonical_condition_is_stable(cond):
             raise ParseError(
-                f"{name}() at column {self._call_token.col} cannot take an argument that "
-                "contains huber() or indicator()"
+                f"SymPy cannot bring the condition of {name}() at column "
+                f"{self._call_token.col} into a stable form; simplify its arguments"
             )
+        return cond
 
     def _huber(self, e: sp.Expr, d: sp.Expr) -> sp.Expr:
-        self._no_nested_piecewise("huber", (e, d))
         if d.is_positive is False:
-            raise ParseError(
-                f"the threshold of huber() at column {self._call_token.col} must be positive"
-            )
-        return _huber(e, d)
+            raise ParseError(f"the threshold of huber() at column {self._call_token.col} must be positive")
+        cond = self._stable_condition("huber", _huber_condition(e, d))
+        return sp.Piecewise((e**2 / 2, cond), (d * (sp.Abs(e) - d / 2), True))
 
     def _indicator(self, e: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
-        self._no_nested_piecewise("indicator", (e, lo, hi))
         if (lo - hi).is_positive is True:
             raise ParseError(
                 f"indicator() at column {self._call_token.col} has an empty interval "
                 "(its lower bound exceeds its upper bound)"
             )
-        return _indicator(e, lo, hi)
+        cond = self._stable_condition("indicator", _indicator_condition(e, lo, hi))
+        return sp.Piecewise((sp.S.Zero, cond), (sp.oo, True))
 
 
 def _checked_symbols(symbols: Mapping[str, sp.Symbol] | None) -> dict[str, sp.Symbol]:
     if symbols is None:
         return dict(DEFAULT_SYMBOLS)
     if not isinstance(symbols, Mapping):
-        raise ParseError(
-            f"symbols must be a mapping from names to sympy Symbols, "
-            f"not {type(symbols).__name__}"
-        )
+        raise ParseError(f"symbols must be a mapping from names to sympy Symbols, not {type(symbols).__name__}")
     try:
         checked = dict(symbols.items())
     except Exception as exc:
@@ -763,15 +803,12 @@ def _checked_symbols(symbols: Mapping[str, sp.Symbol] | None) -> dict[str, sp.Sy
     for name, symbol in checked.items():
         if not isinstance(name, str) or not isinstance(symbol, sp.Symbol):
             raise ParseError(
-                "symbols must map str names to sympy Symbols; got "
-                f"{type(name).__name__} -> {type(symbol).__name__}"
+                f"symbols must map str names to sympy Symbols; got {type(name).__name__} -> {type(symbol).__name__}"
             )
     return checked
 
 
-def parse_expression(
-    text: str, *, symbols: Mapping[str, sp.Symbol] | None = None
-) -> sp.Expr:
+def parse_expression(text: str, *, symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
     """Parse a penalty expression typed as text into a SymPy expression, safely.
 
     Parameters
@@ -793,11 +830,12 @@ def parse_expression(
     Raises
     ------
     ParseError
-        For any problem: a non-``str`` argument, an empty, too long or too
-        deeply nested input, a syntax error, an unknown or disallowed name or
-        function, a wrong number of arguments, a number or exponent beyond the
-        limits, or an undefined result such as ``1/0``.  The message is one
-        line and gives the 1-based column where it applies.
+        For any problem: a non-``str`` argument or an invalid ``symbols``
+        mapping, an empty, too long or too deeply nested input, a syntax error,
+        an unknown or disallowed name or function, a wrong number of
+        arguments, a number or exponent beyond the limits, a non-real constant,
+        or an undefined result such as ``1/0``.  The message is one line and
+        gives the 1-based column where it applies.
 
     Examples
     --------
@@ -806,18 +844,16 @@ def parse_expression(
     lambda*Abs(x) + mu*x**2/2
     >>> parse_expression("0.5*x**2 - abs(x)^(3/2)")
     x**2/2 - Abs(x)**(3/2)
-    >>> parse_expression("2x")
+    >>> parse_expression("x.real")
     Traceback (most recent call last):
     ...
-    derive.errors.ParseError: missing operator before name 'x' at column 2 (implicit multiplication is not allowed: write 2*x, not 2x)
+    derive.errors.ParseError: unexpected character '.' at column 2 (attribute access is not allowed)
     """
     if not isinstance(text, str):
         raise ParseError(f"the expression must be a str, not {type(text).__name__}")
     text = str.__str__(text)  # a plain str, whatever subclass was passed
     if len(text) > MAX_LENGTH:
-        raise ParseError(
-            f"expression is too long: {len(text)} characters (the limit is {MAX_LENGTH})"
-        )
+        raise ParseError(f"expression is too long: {len(text)} characters (the limit is {MAX_LENGTH})")
     if all(ch in _WHITESPACE for ch in text):
         raise ParseError("empty expression")
     table = _checked_symbols(symbols)

@@ -98,6 +98,10 @@ class PenaltyStructure:
             return True
         if second.is_negative:
             return False
+        if not second.has(self.variable) and self.assumptions is not sp.true:
+            sign = sign_of(second, self.assumptions)
+            if sign is not None:
+                return sign >= 0
         # Substitute x = lo + t (t > 0) or x = hi - t to expose the sign.
         t = sp.Dummy("t", positive=True)
         lo, hi = piece.interval.start, piece.interval.end
@@ -177,8 +181,9 @@ class PenaltyStructure:
         if k is not None:
             return subdifferential_set(k)
         for piece in self.pieces:
-            inside = compare(piece.interval.start, point, self.assumptions), compare(
-                point, piece.interval.end, self.assumptions
+            inside = (
+                compare(piece.interval.start, point, self.assumptions),
+                compare(point, piece.interval.end, self.assumptions),
             )
             if inside == (True, True):
                 if not piece.finite:
@@ -199,13 +204,21 @@ def subdifferential_set(k: Breakpoint) -> sp.Set:
 # --------------------------------------------------------------------------
 def sign_of(expr: Any, assumptions: Any = sp.true) -> int | None:
     """Return -1, 0 or 1 if the sign of ``expr`` follows from the assumptions, else None."""
-    expr = sp.sympify(expr)
+    return _sign_of(sp.sympify(expr), sp.sympify(assumptions))
+
+
+@functools.lru_cache(maxsize=4096)  # pure: the sign depends only on the expression and the facts
+def _sign_of(expr: sp.Basic, assumptions: Any) -> int | None:
     if expr.is_zero:
         return 0
     if expr.is_positive:
         return 1
     if expr.is_negative:
         return -1
+    if assumptions is not sp.true:
+        slack = _sign_by_slack(expr, assumptions)
+        if slack is not None:
+            return slack
     simplified = sp.simplify(expr)
     for candidate in (simplified,):
         if candidate.is_zero:
@@ -221,6 +234,52 @@ def sign_of(expr: Any, assumptions: Any = sp.true) -> int | None:
             return -1
         if ask(Q.zero(expr), assumptions):
             return 0
+    return None
+
+
+def _slack_substitution(assumptions: Any) -> dict[sp.Symbol, sp.Expr]:
+    """Write each fact ``L < R`` (or ``<=``) as ``p = ... + s`` with a new slack ``s > 0`` (``s >= 0``).
+
+    ``p`` is a symbol of ``R - L`` that appears linearly with a numeric
+    coefficient and is not yet substituted: ``a > 2`` gives ``a = 2 + s``,
+    ``a < b`` gives ``a = b - s``.  Facts that fit no such form are skipped.
+    """
+    facts = assumptions.args if isinstance(assumptions, sp.And) else (assumptions,)
+    substitution: dict[sp.Symbol, sp.Expr] = {}
+    for i, fact in enumerate(facts):
+        if not isinstance(fact, Relational) or isinstance(fact, sp.Eq | sp.Ne):
+            continue
+        gap = (fact.gts - fact.lts).subs(substitution)
+        strict = isinstance(fact, sp.StrictGreaterThan | sp.StrictLessThan)
+        slack = sp.Dummy(f"s{i}", positive=True) if strict else sp.Dummy(f"s{i}", nonnegative=True)
+        for p in sorted(gap.free_symbols, key=lambda q: q.name):
+            if p in substitution or not gap.is_polynomial(p) or sp.degree(gap, p) != 1:
+                continue
+            coefficient = gap.coeff(p, 1)
+            if not coefficient.is_number or coefficient == 0:
+                continue
+            value = sp.expand((slack - gap.subs(p, 0)) / coefficient)
+            if p.is_positive and value.is_positive is not True:
+                continue
+            substitution = {q: e.subs(p, value) for q, e in substitution.items()}
+            substitution[p] = value
+            break
+    return substitution
+
+
+def _sign_by_slack(expr: sp.Expr, assumptions: Any) -> int | None:
+    """The sign of ``expr`` after writing the facts with positive slacks (``a > 2``: ``a = 2 + s``)."""
+    substitution = _slack_substitution(assumptions)
+    if not substitution:
+        return None
+    rewritten = expr.subs(substitution)
+    for candidate in (sp.expand(rewritten), sp.factor(rewritten), sp.simplify(rewritten)):
+        if candidate.is_zero:
+            return 0
+        if candidate.is_positive:
+            return 1
+        if candidate.is_negative:
+            return -1
     return None
 
 
@@ -290,9 +349,7 @@ def _candidates(expr: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]:
                 for rel in cond.atoms(Relational):
                     if rel.has(variable):
                         found += _roots(rel.lhs - rel.rhs, variable)
-        elif isinstance(node, sp.Pow) and node.base.has(variable) and not (
-            node.exp.is_Integer and node.exp >= 0
-        ):
+        elif isinstance(node, sp.Pow) and node.base.has(variable) and not (node.exp.is_Integer and node.exp >= 0):
             # x**(1/2), 1/x: the point where the base vanishes bounds a piece.
             found += _roots(node.base, variable)
         elif isinstance(node, sp.log):
@@ -392,6 +449,14 @@ def _one_sided(piece: Piece, variable: sp.Symbol, point: sp.Expr, side: str) -> 
     return value
 
 
+def _value_at(expr: sp.Expr, variable: sp.Symbol, point: sp.Expr, assumptions: Any, piece: sp.Expr) -> bool:
+    """Whether g(point) equals the piece's expression at the point (no jump of the value there)."""
+    value = _restrict(expr, variable, point, assumptions).subs(variable, point)
+    if value.has(sp.oo, sp.zoo, sp.nan):
+        return False
+    return sp.simplify(value - piece.subs(variable, point)) == 0
+
+
 def analyse(expr: Any, variable: sp.Symbol, *, assumptions: Any = sp.true) -> PenaltyStructure:
     """Split a scalar penalty into smooth pieces between ordered breakpoints.
 
@@ -432,9 +497,15 @@ def analyse(expr: Any, variable: sp.Symbol, *, assumptions: Any = sp.true) -> Pe
         pieces.append(Piece(sp.Interval.open(lo, hi), restricted))
     # A breakpoint between two pieces with the same expression is no breakpoint
     # (|x| inside the quadratic zone of the Huber function): merge the pieces.
+    # A point where g takes another value (the L0 penalty at 0) stays a breakpoint.
     i = 0
     while i < len(points):
-        if pieces[i].finite and pieces[i + 1].finite and sp.simplify(pieces[i].expr - pieces[i + 1].expr) == 0:
+        if (
+            pieces[i].finite
+            and pieces[i + 1].finite
+            and sp.simplify(pieces[i].expr - pieces[i + 1].expr) == 0
+            and _value_at(expr, variable, points[i], assumptions, pieces[i].expr) is True
+        ):
             merged = Piece(sp.Interval.open(pieces[i].interval.start, pieces[i + 1].interval.end), pieces[i].expr)
             pieces[i : i + 2] = [merged]
             del points[i]

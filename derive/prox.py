@@ -1,9 +1,9 @@
-"""The proximal operator of a convex, piecewise-smooth scalar penalty.
+"""The proximal operator of a scalar penalty: the convex algorithm, and the router.
 
 Convention: ``prox_g(v) = argmin_x g(x) + (1/2)(x - v)^2`` (unit step; the
 prox of ``lambda*g`` is obtained by passing ``lambda*g``).
 
-The one generic algorithm (no table of closed forms): for convex g the
+The one generic convex algorithm (no table of closed forms): for convex g the
 objective F(x) = g(x) + (x - v)^2/2 is strictly convex, so by Fermat's rule
 and the sum rule x* = prox_g(v) iff ``0 ∈ x* - v + ∂g(x*)``, i.e.
 ``v ∈ x* + ∂g(x*)``.  The map x -> x + ∂g(x) is strictly increasing, so
@@ -18,33 +18,58 @@ checked (the root by substitution, its range by sampling, the partition by its
 endpoints) and the assembled result is checked once more against the
 one-sided derivatives of F at random points (Bauschke and Combettes 2017,
 Prop. 16.44; Beck 2017, Thm 6.39).
+
+Solving the equation on a piece: when it involves fractional powers of one
+linear base (``|x|^(4/3)`` gives ``x^(1/3)``), the substitution
+``x = k + t^m`` makes it polynomial in ``t``; polynomials of degree at most 4
+are solved in real form by :mod:`derive.roots` (Cardano, Viète, Ferrari), and
+anything else by SymPy's solvers (``LambertW`` for ``exp`` and ``x log x``).
+Of the candidate formulas, the one that is real, lies on the piece and solves
+the equation at sample points of the region is chosen, and the choice is a
+checked step.  When no closed form is found the derivation stops honestly at
+the optimality equation: the case is the ``ConditionSet`` of its unique
+solution and :func:`derive.numeric_prox.numeric_prox` evaluates it.
+
+Routes (:func:`prox`): ``"convex"`` is this algorithm (it refuses a
+non-convex penalty); ``"auto"`` decides convexity from the expression and
+sends a non-convex penalty to the global minimisation of
+:mod:`derive.nonconvex`; ``"global"`` always takes that route.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import math
+import random
+from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from .checks import (
-    DERIVATIVE_TOLERANCE,
+    DIGITS,
+    POINTS,
     SEED,
-    _difference_quotient,
+    _numeric_detail,
     check_equal,
-    check_member,
+    check_true,
     is_zero,
     sample_points,
 )
 from .core import Check, Derivation, DerivationBuilder
-from .errors import NoClosedFormError, VerificationError
+from .errors import NoClosedFormError, OptionError, VerificationError
 from .notation import Argmin, Penalty, Prox, Subdiff
-from .penalties import PenaltyStructure, analyse, compare, subdifferential_set
+from .penalties import PenaltyStructure, Piece, analyse, compare, subdifferential_set
 from .printing.text import expr_to_text
+from .roots import root_formulas
 from .subgradient import describe, describe_set, piecewise_from_cases, subdifferential_steps
 
-__all__ = ["prox", "prox_steps", "zero_set_of", "compact_form"]
+__all__ = ["prox", "prox_steps", "zero_set_of", "compact_form", "ROUTES", "region_points", "solve_stationarity"]
+
+#: The routes :func:`prox` accepts.
+ROUTES = ("convex", "auto", "global")
 
 
 def _limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
@@ -56,29 +81,453 @@ def _limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
     return value
 
 
-def _choose_root(
-    roots: list[sp.Expr], x: sp.Symbol, v: sp.Symbol, piece_lo: Any, piece_hi: Any, region: sp.Interval, context: Any
-) -> sp.Expr:
-    """The root lying in the piece for v in its region (checked at sample points)."""
-    if len(roots) == 1:
-        return roots[0]
-    symbols = sorted((region.free_symbols | {v} | set().union(*(r.free_symbols for r in roots))) - {x}, key=str)
-    points = sample_points(symbols, sp.And(region.as_relational(v), context), count=8)
-    for root in roots:
-        good = True
-        for point in points:
-            value = sp.N(root.subs(point), 30)
-            if not value.is_real or not (sp.N(piece_lo.subs(point)) < value < sp.N(piece_hi.subs(point))):
-                good = False
-                break
-        if good:
-            return root
-    raise NoClosedFormError(f"none of the roots {roots} lies in ({piece_lo}, {piece_hi})")
+# --------------------------------------------------------------------------
+# Sampling v inside a region (no rejection: v is placed between the ends)
+# --------------------------------------------------------------------------
+def _rational(value: Any) -> sp.Rational:
+    return sp.Rational(str(sp.N(value, 30)))
 
 
-def prox_steps(
-    structure: PenaltyStructure, v: sp.Symbol, builder: DerivationBuilder
-) -> list[tuple[sp.Expr, sp.Set]]:
+def _inside(region: sp.Set, rng: random.Random) -> sp.Rational | None:
+    """A rational point of a concrete region (numeric ends), or None if it is empty or degenerate."""
+    if isinstance(region, sp.FiniteSet):
+        return region.args[0] if len(region.args) == 1 else None
+    if not isinstance(region, sp.Interval):
+        return None
+    lo, hi = region.start, region.end
+    spread = sp.Rational(round(1000 * 20 ** rng.uniform(-1, 1)), 1000)
+    if lo is sp.S.NegativeInfinity and hi is sp.S.Infinity:
+        return sp.Rational(rng.randint(-10000, 10000), 1000)
+    if lo is sp.S.NegativeInfinity:
+        return _rational(hi) - spread
+    if hi is sp.S.Infinity:
+        return _rational(lo) + spread
+    width = sp.N(hi - lo, 30)
+    if not width > sp.Float("1e-20"):
+        return None
+    return _rational(lo + (hi - lo) * sp.Rational(rng.randint(20, 980), 1000))
+
+
+def region_points(
+    region: sp.Set, v: sp.Symbol, symbols: Any, context: Any = sp.true, *, count: int = POINTS, seed: int = SEED
+) -> list[dict[sp.Symbol, Any]]:
+    """Seeded points: the parameters respecting ``context``, and ``v`` inside ``region`` at those parameters.
+
+    Unlike rejection sampling of ``v`` (which rarely lands in a narrow region
+    such as ``[a - lambda, a]``), ``v`` is placed between the region's ends.
+
+    Raises
+    ------
+    VerificationError
+        If fewer than 5 points are found.
+    """
+    parameters = sorted((set(symbols) | sp.sympify(context).free_symbols) - {v}, key=lambda s: s.name)
+    base = sample_points(parameters, context, count=count, seed=seed) if parameters else [{}] * count
+    rng = random.Random(seed)
+    out: list[dict[sp.Symbol, Any]] = []
+    for point in base:
+        w = _inside(region.subs(point), rng)
+        if w is not None:
+            out.append({**point, v: w})
+    if len(out) < 5:
+        raise VerificationError(f"could not place {v} inside {region} to check the step numerically")
+    return out
+
+
+#: Working precision (decimal digits) of the numeric checks done here.
+_DPS = DIGITS + 10
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(expr: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Any:
+    return sp.lambdify(symbols, expr, modules="mpmath")
+
+
+def _to_mp(value: Any) -> Any:
+    if isinstance(value, mpmath.mpf | mpmath.mpc):
+        return value
+    if isinstance(value, sp.Rational):
+        return mpmath.mpf(value.p) / value.q
+    return mpmath.mpmathify(sp.N(value, _DPS))
+
+
+def _mp(expr: Any, point: dict) -> Any:
+    """``expr`` at ``point`` as an mpmath number (mpf, or mpc if complex) at :data:`_DPS` digits."""
+    expr = sp.sympify(expr)
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    missing = [s for s in symbols if s not in point]
+    if missing:
+        raise VerificationError(f"{expr} does not evaluate to a number at {point}")
+    with mpmath.workdps(max(_DPS, mpmath.mp.dps)):
+        values = [_to_mp(point[s]) for s in symbols]
+        try:
+            return _compiled(expr, symbols)(*values)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return mpmath.nan
+
+
+def _is_real_number(value: Any) -> bool:
+    if isinstance(value, mpmath.mpc):
+        return bool(abs(value.imag) <= _TOL * max(1, abs(value.real)))
+    return isinstance(value, mpmath.mpf | int) and not mpmath.isnan(value)
+
+
+def _real(value: Any) -> Any:
+    return value.real if isinstance(value, mpmath.mpc) else value
+
+
+def _in_interval(value: Any, interval: sp.Interval, point: dict) -> bool:
+    re = _real(value)
+    slack = _TOL * max(1, abs(re))
+    lo, hi = interval.start, interval.end
+    if lo is not sp.S.NegativeInfinity:
+        bound = _real(_mp(lo, point))
+        if not (re > bound - slack if not interval.left_open else re > bound - slack and re != bound):
+            return False
+    if hi is not sp.S.Infinity:
+        bound = _real(_mp(hi, point))
+        if not (re < bound + slack if not interval.right_open else re < bound + slack and re != bound):
+            return False
+    return True
+
+
+#: Relative tolerance of the numeric checks done here (as for derive.checks).
+_TOL = mpmath.mpf(10) ** -(DIGITS - 10)
+
+
+def _member_check(element: Any, target: sp.Interval, points: list[dict]) -> Check:
+    """``element`` (a function of v) lies in ``target`` at the given points (v inside its region)."""
+    for point in points:
+        value = _mp(element, point)
+        if not _is_real_number(value) or not _in_interval(value, target, point):
+            shown = ", ".join(f"{k}={val}" for k, val in point.items())
+            raise VerificationError(f"{element} is not in {target} at {shown}")
+    return Check("numeric", _numeric_detail(len(points), 0).replace(", max rel. error 0", ""))
+
+
+# --------------------------------------------------------------------------
+# Solving the optimality equation on one piece
+# --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """A root of the optimality equation on a piece and how it was found.
+
+    ``substitution`` is ``(t, x_of_t, polynomial, multiplier)`` when the
+    equation was made polynomial by ``x = x_of_t``: ``equation(x_of_t) *
+    multiplier = polynomial``.  ``formula`` is the root in the unknown that
+    was solved for (``t`` or ``x``) and ``rule`` names the formula used.
+    """
+
+    root: sp.Expr
+    rule: str
+    formula: sp.Expr
+    substitution: tuple[Any, ...] | None = None
+    degree: int = 0
+
+
+def _power_substitution(equation: sp.Expr, x: sp.Symbol, interval: sp.Interval) -> tuple[Any, ...] | None:
+    """``(t, x_of_t, t_interval)`` making the fractional powers of one linear base integral, or None."""
+    bases: set[sp.Expr] = set()
+    denominators: list[int] = []
+    for node in sp.preorder_traversal(equation):
+        if isinstance(node, sp.Pow) and node.base.has(x) and node.exp.is_Rational and not node.exp.is_Integer:
+            bases.add(sp.expand(node.base))
+            denominators.append(int(node.exp.q))
+    if len(bases) != 1:
+        return None
+    (base,) = bases
+    if not base.is_polynomial(x) or sp.degree(base, x) != 1:
+        return None
+    alpha = base.coeff(x, 1)
+    if alpha.has(x) or not alpha.is_number:
+        return None
+    k = sp.simplify(-base.subs(x, 0) / alpha)
+    m = math.lcm(*denominators)
+    t = sp.Symbol("t", positive=True)
+    x_of_t = k + t**m / alpha
+    # the base is positive on the piece exactly when the piece lies on the side of k given by alpha's sign
+    side_ok = compare(k, interval.start, strict=False) if alpha > 0 else compare(interval.end, k, strict=False)
+    if side_ok is not True:
+        return None
+    return t, x_of_t, m
+
+
+def _as_polynomial(expr: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(polynomial, multiplier)`` with ``expr * multiplier = polynomial`` (denominators cleared), or None."""
+    numerator, denominator = sp.fraction(sp.together(sp.expand(expr)))
+    numerator = sp.expand(numerator)
+    if not numerator.has(t) or not numerator.is_polynomial(t):
+        return None
+    return numerator, denominator
+
+
+def _factor_roots(polynomial: sp.Expr, t: sp.Symbol, assumptions: Any, *, positive: bool) -> list[tuple[Any, int]]:
+    """Root formulas of each factor of degree 1 to 4 (factors t^k dropped when t > 0), with the factor's degree."""
+    degree = sp.degree(polynomial, t)
+    if degree <= 2:
+        return [(f, degree) for f in root_formulas(polynomial, t, assumptions=assumptions)]
+    try:
+        _, factors = sp.factor_list(polynomial, t)
+    except (sp.PolynomialError, NotImplementedError):
+        factors = [(polynomial, 1)]
+    found: list[tuple[Any, int]] = []
+    for factor, _ in factors:
+        if positive and sp.expand(factor - t) == 0:
+            continue  # t > 0 is not a root
+        d = sp.degree(factor, t)
+        found += [(f, d) for f in root_formulas(factor, t, assumptions=assumptions)]
+    return found
+
+
+def _lambert_like(equation: sp.Expr, x: sp.Symbol) -> bool:
+    """At most linear in x outside one kind of exp/log term: the forms SymPy's solve writes with LambertW."""
+    numerator = sp.fraction(sp.together(equation))[0]
+    kinds = {type(f) for f in sp.expand(numerator).atoms(sp.Function) if f.has(x)}
+    if len(kinds) > 1:
+        return False
+    for term in sp.Add.make_args(sp.expand(numerator)):
+        if term.is_polynomial(x) and sp.degree(term, x) > 1 and kinds:
+            return False
+    return True
+
+
+def _sympy_roots(equation: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:
+    try:
+        solutions = sp.solveset(equation, x, sp.S.Reals)
+        if isinstance(solutions, sp.FiniteSet):
+            return list(solutions)
+        if not _lambert_like(equation, x):
+            return []
+        found = sp.solve(equation, x, dict=False)
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
+        return []
+    return [s for s in found if s.is_real is not False]
+
+
+def solve_stationarity(
+    equation: sp.Expr,
+    x: sp.Symbol,
+    interval: sp.Interval,
+    points: list[dict],
+    *,
+    assumptions: Any = sp.true,
+) -> Solution:
+    """The root of ``equation = 0`` (in ``x``) lying in ``interval`` at every sample point.
+
+    Candidate formulas come from the power substitution and :mod:`derive.roots`
+    (polynomials of degree <= 4) or from SymPy's solvers.  A candidate is
+    accepted if, at every point (v inside the region where the root is
+    wanted), it is real, lies in ``interval`` and solves the equation.
+
+    Raises
+    ------
+    NoClosedFormError
+        If no candidate formula passes.
+    """
+    candidates: list[Solution] = []
+    substitution = _power_substitution(equation, x, interval)
+    if substitution is not None:
+        t, x_of_t, _ = substitution
+        transformed = sp.expand(equation.subs(x, x_of_t))
+        poly = _as_polynomial(transformed, t)
+        if poly is not None:
+            polynomial, multiplier = poly
+            for f, degree in _factor_roots(polynomial, t, assumptions, positive=True):
+                candidates.append(
+                    Solution(x_of_t.subs(t, f.expr), f.rule, f.expr, (t, x_of_t, polynomial, multiplier), degree)
+                )
+    if not candidates:
+        poly = _as_polynomial(equation, x)
+        if poly is not None:
+            for f, degree in _factor_roots(poly[0], x, assumptions, positive=False):
+                root = sp.simplify(f.expr) if degree <= 2 else f.expr
+                candidates.append(Solution(root, f.rule, root, None, degree))
+    if not candidates:
+        candidates = [Solution(sp.simplify(r), "SymPy's solve", r) for r in _sympy_roots(equation, x)]
+    reasons: list[str] = []
+    for candidate in candidates:
+        failure = _fails(candidate.root, equation, x, interval, points)
+        if failure is None:
+            return candidate
+        reasons.append(failure)
+    if not candidates:
+        raise NoClosedFormError(f"SymPy's solvers return no closed-form solution of {sp.sstr(equation)} = 0")
+    raise NoClosedFormError(
+        f"none of the {len(candidates)} candidate roots of {sp.sstr(equation)} = 0 lies in {sp.sstr(interval)} "
+        f"({reasons[0]})"
+    )
+
+
+def _fails(root: sp.Expr, equation: sp.Expr, x: sp.Symbol, interval: sp.Interval, points: list[dict]) -> str | None:
+    for point in points:
+        value = _mp(root, point)
+        if not _is_real_number(value):
+            return f"not real at {point}"
+        value = _real(value)
+        if not _in_interval(value, interval, point):
+            return f"outside the piece at {point}"
+        residual = _mp(equation, {**point, x: value})
+        scale = max(1, abs(value), *(abs(_to_mp(val)) for val in point.values()))
+        if not _is_real_number(residual) or abs(residual) > _TOL * 10**5 * scale:
+            return f"not a root at {point}"
+    return None
+
+
+def _check_root(equation: sp.Expr, x: sp.Symbol, root: sp.Expr, points: list[dict]) -> Check:
+    radicals = any(
+        isinstance(node, sp.Pow) and node.exp.is_Rational and node.exp.q > 2 for node in sp.preorder_traversal(root)
+    ) or root.has(sp.cos, sp.cosh, sp.acos, sp.acosh)
+    if not radicals and is_zero(equation.subs(x, root)) is True:
+        return Check("symbolic", "substituted x* into the equation: simplifies to 0")
+    return _zero_at(equation.subs(x, root), points, "substituted x* into the equation")
+
+
+def _zero_at(expr: sp.Expr, points: list[dict], what: str) -> Check:
+    worst: Any = 0
+    for point in points:
+        value = _mp(expr, point)
+        scale = max(1, *(abs(_to_mp(val)) for val in point.values()))
+        error = abs(value) / scale
+        if mpmath.isnan(error) or error > _TOL:
+            shown = ", ".join(f"{k}={val}" for k, val in point.items())
+            raise VerificationError(f"{expr} is not 0 at {shown}")
+        worst = max(worst, error)
+    return Check("numeric", f"{what}: " + _numeric_detail(len(points), sp.Float(worst)) + " (v inside its region)")
+
+
+# --------------------------------------------------------------------------
+# The convex algorithm
+# --------------------------------------------------------------------------
+def _piece_case(
+    builder: DerivationBuilder,
+    structure: PenaltyStructure,
+    piece: Piece,
+    v: sp.Symbol,
+    xstar: sp.Symbol,
+) -> tuple[Any, sp.Set, bool]:
+    """Add the steps solving the optimality equation on ``piece``; return ``(value, region, closed)``."""
+    x, context = structure.variable, structure.assumptions
+    derivative = structure.derivative(piece)
+    stationarity = x - v + derivative
+    lo_v = _limit(x + derivative, x, piece.interval.start, "+")
+    hi_v = _limit(x + derivative, x, piece.interval.end, "-")
+    region = sp.Interval.open(lo_v, hi_v)
+    symbols = (stationarity.free_symbols | region.free_symbols | {v}) - {x}
+    points = region_points(region, v, symbols, context, count=8)
+    try:
+        solution = solve_stationarity(stationarity, x, piece.interval, points, assumptions=context)
+    except NoClosedFormError as exc:
+        return _no_closed_form(builder, structure, piece, stationarity, region, v, xstar, str(exc))
+    root = solution.root
+    check_points = region_points(region, v, symbols, context)
+    if solution.substitution is not None:
+        t, x_of_t, polynomial, multiplier = solution.substitution
+        builder.claim(
+            polynomial,
+            "=",
+            sp.Integer(0),
+            f"on the piece {describe(piece.interval, x)} substitute {x} = {sp.sstr(x_of_t)} ({t} > 0), a bijection "
+            f"onto the piece, and multiply by {sp.sstr(multiplier)}: the optimality equation "
+            f"{sp.sstr(stationarity)} = 0 becomes polynomial in {t}",
+            lambda: _check_transformed(stationarity, x, x_of_t, multiplier, polynomial),
+        )
+    if solution.degree >= 3:
+        unknown = solution.substitution[0] if solution.substitution else x
+        builder.claim(
+            unknown,
+            "=",
+            solution.formula,
+            f"{solution.rule}; x + g'(x) is strictly increasing on the piece, so exactly one root lies on it, "
+            "and this formula is the one that is real and on the piece for v in the region (checked at sample points)",
+            lambda: _check_choice(solution, stationarity, x, piece.interval, check_points),
+        )
+    builder.claim(
+        sp.Integer(0),
+        "=",
+        stationarity.subs(x, xstar),
+        f"on the piece {describe(piece.interval, x)}, g is differentiable: solve for {xstar}, "
+        f"giving {xstar} = {sp.sstr(root)}",
+        lambda: _check_root(stationarity, x, root, check_points),
+        condition=sp.Contains(xstar, piece.interval),
+    )
+    builder.claim(
+        root,
+        "in",
+        piece.interval,
+        f"the solution lies on the piece exactly when {describe(region, v)} ({x} + g'({x}) is increasing)",
+        lambda: _member_check(root, piece.interval, check_points),
+        condition=region.as_relational(v),
+    )
+    return root, region, True
+
+
+def _check_transformed(stationarity: sp.Expr, x: sp.Symbol, x_of_t: sp.Expr, multiplier: Any, poly: Any) -> Check:
+    if is_zero(sp.expand(stationarity.subs(x, x_of_t) * multiplier) - poly) is True:
+        return Check("symbolic", "expanded (equation at x(t)) * multiplier - polynomial: 0")
+    return check_equal(stationarity.subs(x, x_of_t) * multiplier, poly)
+
+
+def _check_choice(
+    solution: Solution, stationarity: sp.Expr, x: sp.Symbol, interval: sp.Interval, points: list
+) -> Check:
+    failure = _fails(solution.root, stationarity, x, interval, points)
+    if failure is not None:
+        raise VerificationError(f"the chosen root {solution.formula} is {failure}")
+    return Check(
+        "numeric",
+        "real, on the piece and a root: "
+        + _numeric_detail(len(points), 0).replace(", max rel. error 0", "")
+        + " (v inside its region)",
+    )
+
+
+def _no_closed_form(
+    builder: DerivationBuilder,
+    structure: PenaltyStructure,
+    piece: Piece,
+    stationarity: sp.Expr,
+    region: sp.Interval,
+    v: sp.Symbol,
+    xstar: sp.Symbol,
+    why: str,
+) -> tuple[Any, sp.Set, bool]:
+    """The honest stop: the case is the unique solution of the optimality equation, left unsolved."""
+    x = structure.variable
+
+    def increasing() -> Check:
+        return check_true(
+            lambda: structure.second_derivative_nonnegative(piece),
+            "g'' >= 0 on the piece, so x + g'(x) has derivative >= 1: strictly increasing and continuous",
+        )
+
+    builder.claim(
+        sp.Integer(0),
+        "=",
+        stationarity.subs(x, xstar),
+        f"on the piece {describe(piece.interval, x)}, g is differentiable; no closed-form solution was found "
+        f"({why}). The left side is continuous and strictly increasing in {xstar} and runs from "
+        f"{sp.sstr(region.start - v)} to {sp.sstr(region.end - v)} on the piece, so for {describe(region, v)} "
+        "the equation has exactly one solution (intermediate value theorem): the prox is characterised by it and "
+        "evaluated numerically by bisection (derive.numeric_prox)",
+        increasing,
+        condition=sp.Contains(xstar, piece.interval),
+    )
+    return sp.ConditionSet(xstar, sp.Eq(stationarity.subs(x, xstar), 0), piece.interval), region, False
+
+
+def _kink_check(k: Any, at_k: sp.Set, region: sp.Set, v: sp.Symbol, context: Any) -> Check:
+    if isinstance(region, sp.FiniteSet):
+        (point,) = region.args
+        from .checks import check_member
+
+        return check_member(point - k.point, at_k, condition=context)
+    symbols = (region.free_symbols | at_k.free_symbols | sp.sympify(k.point).free_symbols | {v}) - {None}
+    points = region_points(region, v, symbols, context)
+    target = at_k if isinstance(at_k, sp.Interval) else sp.Interval(at_k.args[0], at_k.args[0])
+    return _member_check(v - k.point, target, points)
+
+
+def prox_steps(structure: PenaltyStructure, v: sp.Symbol, builder: DerivationBuilder) -> list[tuple[sp.Expr, sp.Set]]:
     """Add the steps deriving prox_g(v) to ``builder``; return its ``(value, region)`` cases."""
     x, expr = structure.variable, structure.expr
     context = structure.assumptions
@@ -118,45 +567,14 @@ def prox_steps(
                     region,
                     f"{xstar} = {sp.sstr(k.point)} is optimal iff {v} - ({sp.sstr(k.point)}) lies in "
                     f"the subdifferential of g at {sp.sstr(k.point)}, {describe_set(at_k)}",
-                    lambda k=k, region=region, at_k=at_k: _check_kink_case(k, at_k, region, v, context),
+                    lambda k=k, region=region, at_k=at_k: _kink_check(k, at_k, region, v, context),
                     condition=sp.Eq(xstar, k.point),
                 )
                 cases.append((k.point, region))
         if not piece.finite:
             continue
-        derivative = structure.derivative(piece)
-        stationarity = x - v + derivative
-        lo_v = _limit(x + derivative, x, piece.interval.start, "+")
-        hi_v = _limit(x + derivative, x, piece.interval.end, "-")
-        region = sp.Interval.open(lo_v, hi_v)
-        roots = _solve(stationarity, x)
-        if not roots:
-            raise NoClosedFormError(
-                f"no closed-form solution of the optimality equation {sp.sstr(stationarity)} = 0 on "
-                f"{sp.sstr(piece.interval)} for the penalty {sp.sstr(expr)}"
-            )
-        root = _choose_root(roots, x, v, piece.interval.start, piece.interval.end, region, context)
-        root = sp.simplify(root)
-        builder.claim(
-            sp.Integer(0),
-            "=",
-            stationarity.subs(x, xstar),
-            f"on the piece {describe(piece.interval, x)}, g is differentiable: solve for {xstar}, "
-            f"giving {xstar} = {sp.sstr(root)}",
-            lambda stationarity=stationarity, root=root: _check_root(stationarity, x, root),
-            condition=sp.Contains(xstar, piece.interval),
-        )
-        builder.claim(
-            root,
-            "in",
-            piece.interval,
-            f"the solution lies on the piece exactly when {describe(region, v)} ({x} + g'({x}) is increasing)",
-            lambda root=root, piece=piece, region=region: check_member(
-                root, piece.interval, condition=sp.And(region.as_relational(v), context)
-            ),
-            condition=region.as_relational(v),
-        )
-        cases.append((root, region))
+        value, region, _ = _piece_case(builder, structure, piece, v, xstar)
+        cases.append((value, region))
     _check_partition(cases, v, builder)
     # A breakpoint where g is differentiable gives a single point v, where the
     # preceding formula already gives x* = k by continuity: close that region's
@@ -166,30 +584,27 @@ def prox_steps(
         if isinstance(region, sp.FiniteSet) and merged and isinstance(merged[-1][1], sp.Interval):
             previous_value, previous = merged[-1]
             merged[-1] = (previous_value, sp.Interval(previous.start, previous.end, previous.left_open, False))
+        elif (
+            merged
+            and isinstance(region, sp.Interval)
+            and isinstance(merged[-1][1], sp.Interval)
+            and not isinstance(value, sp.Set)
+            and not isinstance(merged[-1][0], sp.Set)
+            and _same_formula(merged[-1][0], value)
+        ):
+            # the same formula on both sides of a breakpoint (|x|^(4/3) gives one expression for all v)
+            previous_value, previous = merged[-1]
+            merged[-1] = (
+                previous_value,
+                sp.Interval(previous.start, region.end, previous.left_open, region.right_open),
+            )
         else:
             merged.append((value, region))
     return merged
 
 
-def _solve(equation: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:
-    solutions = sp.solveset(equation, x, sp.S.Reals)
-    if isinstance(solutions, sp.FiniteSet):
-        return list(solutions)
-    found = sp.solve(equation, x, dict=False)
-    return [s for s in found if s.is_real is not False]
-
-
-def _check_root(equation: sp.Expr, x: sp.Symbol, root: sp.Expr) -> Check:
-    if is_zero(equation.subs(x, root)) is True:
-        return Check("symbolic", "substituted x* into the equation: simplifies to 0")
-    return check_equal(equation.subs(x, root), 0)
-
-
-def _check_kink_case(k: Any, at_k: sp.Set, region: sp.Set, v: sp.Symbol, context: Any) -> Check:
-    if isinstance(region, sp.FiniteSet):
-        (point,) = region.args
-        return check_member(point - k.point, at_k, condition=context)
-    return check_member(v - k.point, at_k, condition=sp.And(region.as_relational(v), context))
+def _same_formula(first: sp.Expr, second: sp.Expr) -> bool:
+    return first == second or sp.expand(first - second) == 0
 
 
 def _check_partition(cases: list[tuple[sp.Expr, sp.Set]], v: sp.Symbol, builder: DerivationBuilder) -> None:
@@ -226,19 +641,27 @@ def zero_set_of(cases: Any, v: sp.Symbol) -> sp.Set:
     """The set of ``v`` where the piecewise result (given by its cases) is exactly 0."""
     parts: list[sp.Set] = []
     for value, region in cases:
+        if isinstance(value, sp.Set):
+            if isinstance(value, sp.FiniteSet) and any(is_zero(e) is True for e in value.args):
+                parts.append(region)
+            continue
         if is_zero(value) is True:
             parts.append(region)
         elif not value.has(v):
             if value.is_nonzero is not True:
                 parts.append(sp.ConditionSet(v, sp.Eq(value, 0), region))
         else:
-            roots = sp.solveset(value, v, sp.S.Reals)
+            try:
+                roots = sp.solveset(value, v, sp.S.Reals)
+            except (NotImplementedError, ValueError, TypeError):
+                roots = sp.ConditionSet(v, sp.Eq(value, 0), sp.S.Reals)
             if isinstance(region, sp.FiniteSet):
                 parts.append(sp.Intersection(roots, region))
             elif isinstance(roots, sp.FiniteSet):
                 for r in roots:
-                    inside = compare(region.start, r, strict=bool(region.left_open)), compare(
-                        r, region.end, strict=bool(region.right_open)
+                    inside = (
+                        compare(region.start, r, strict=bool(region.left_open)),
+                        compare(r, region.end, strict=bool(region.right_open)),
                     )
                     if inside == (True, True):
                         parts.append(sp.FiniteSet(r))
@@ -251,7 +674,7 @@ def zero_set_of(cases: Any, v: sp.Symbol) -> sp.Set:
 
 def compact_form(cases: Any, v: sp.Symbol) -> sp.Expr | None:
     """``sign(v)*max(f(|v|), 0)`` when the cases are odd with a dead zone [-t, t], else None."""
-    if len(cases) != 3:
+    if len(cases) != 3 or any(isinstance(value, sp.Set) for value, _ in cases):
         return None
     (low, _), (middle, middle_region), (high, _) = cases
     if is_zero(middle) is not True or not isinstance(middle_region, sp.Interval):
@@ -264,49 +687,143 @@ def compact_form(cases: Any, v: sp.Symbol) -> sp.Expr | None:
     return sp.sign(v) * sp.Max(high.subs(v, sp.Abs(v)), 0)
 
 
-def _check_optimal(expr: sp.Expr, x: sp.Symbol, v: sp.Symbol, result: Any, context: Any) -> Check:
-    """x* = result(v) minimises g(x) + (x - v)^2/2: F'(x*-) <= 0 <= F'(x*+), by difference quotients."""
+# --------------------------------------------------------------------------
+# The final check: x* minimises F, by one-sided difference quotients
+# --------------------------------------------------------------------------
+#: Within this distance of a breakpoint the quotient step shrinks in proportion (F'' may blow up there).
+_NEAR = sp.Rational(1, 10**6)
+
+
+def _slope(f: Any, at: Any, side: int, step: Any) -> Any:
+    """Richardson-extrapolated one-sided difference quotient of ``f`` (an mpmath function) at ``at``."""
+
+    def q(h: Any) -> Any:
+        return side * (f(at + side * h) - f(at)) / h
+
+    coarse = q(step)
+    if mpmath.isinf(coarse):
+        return coarse
+    return 2 * q(step / 2) - coarse
+
+
+def _check_optimal(
+    expr: sp.Expr,
+    x: sp.Symbol,
+    v: sp.Symbol,
+    result: Any,
+    context: Any,
+    breakpoints: tuple[Any, ...] = (),
+    solver: Any = None,
+) -> Check:
+    """x* = result(v) minimises g(x) + (x - v)^2/2: F'(x*-) <= 0 <= F'(x*+), by difference quotients.
+
+    The quotient step is 1e-20, or proportionally smaller within 1e-6 of a
+    breakpoint (the domain edge of ``x log x``, where F'' blows up); the
+    arithmetic is mpmath at 60 digits and more.  ``solver`` evaluates cases
+    left as an equation (no closed form).
+    """
     objective = expr + (x - v) ** 2 / 2
     symbols = sorted((objective.free_symbols | result.free_symbols) - {x}, key=str)
     points = sample_points(symbols, context)
+    shrunk = False
+    tolerance = mpmath.mpf(10) ** -25
+    near = mpmath.mpf(10) ** -6
     for point in points:
-        star = result.subs(point)
-        f = objective.subs({k: val for k, val in point.items() if k != x})
-        right = _difference_quotient(f, x, star, 1)
-        left = _difference_quotient(f, x, star, -1)
-        slack = DERIVATIVE_TOLERANCE * (1 + abs(sp.N(star, 30)))
-        if right == sp.nan or left == sp.nan or right < -slack or left > slack:
-            shown = ", ".join(f"{k}={val}" for k, val in point.items())
-            raise VerificationError(
-                f"x* = {star} is not a minimiser at {shown}: F'(x*-) = {sp.N(left, 6)}, F'(x*+) = {sp.N(right, 6)}"
-            )
+        star_expr = result.subs(point)
+        star = solver(star_expr, point) if star_expr.has(sp.ConditionSet) else _real(_mp(star_expr, {}))
+        distances = [abs(star - _real(_mp(k, point))) for k in breakpoints]
+        distance = min([d for d in distances if d > 0] or [mpmath.mpf(1)])
+        step = mpmath.mpf(10) ** -20
+        if distance < near:
+            step *= distance / near
+            shrunk = True
+        digits = _DPS + 10 + max(0, int(-mpmath.log10(step)) - 20)
+        with mpmath.workdps(digits):
+            if not star_expr.has(sp.ConditionSet):  # x* at the precision of the parameters (x* = a exactly)
+                star = _real(_mp(star_expr, {}))
+
+            def f(t: Any, point: dict = point) -> Any:
+                return _mp(objective, {**point, x: t})
+
+            right, left = _slope(f, star, 1, step), _slope(f, star, -1, step)
+            slack = tolerance * (1 + abs(star))
+            if mpmath.isnan(right) or mpmath.isnan(left) or right < -slack or left > slack:
+                # x* on a domain edge such as x = delta*lambda: compare with the edge computed exactly (the
+                # parameters substituted as rationals), not as a product of separately rounded numbers
+                exact = objective.xreplace({k: val for k, val in point.items() if k != x})
+
+                def f(t: Any, exact: Any = exact) -> Any:  # the exact-edge retry
+                    return _mp(exact, {x: t})
+
+                right, left = _slope(f, star, 1, step), _slope(f, star, -1, step)
+            if mpmath.isnan(right) or mpmath.isnan(left) or right < -slack or left > slack:
+                shown = ", ".join(f"{k}={val}" for k, val in point.items())
+                raise VerificationError(
+                    f"x* = {sp.N(star_expr, 15)} is not a minimiser at {shown}: F'(x*-) = {mpmath.nstr(left, 6)}, "
+                    f"F'(x*+) = {mpmath.nstr(right, 6)}"
+                )
+    step_text = "step 1e-20, scaled down within 1e-6 of a breakpoint" if shrunk else "step 1e-20"
     return Check(
         "numeric",
-        f"one-sided difference quotients of g(x) + (x - v)^2/2 at x* (step 1e-20): F'(x*-) <= 0 <= F'(x*+) at "
+        f"one-sided difference quotients of g(x) + (x - v)^2/2 at x* ({step_text}): F'(x*-) <= 0 <= F'(x*+) at "
         f"{len(points)} points, seed {SEED}",
     )
 
 
+def _solve_condition_set(value: sp.ConditionSet, point: dict) -> sp.Basic:
+    """The unique solution of a ConditionSet's (increasing) equation at a point, by mpmath bisection."""
+    symbol, condition, base = value.args
+    equation = (condition.lhs - condition.rhs).subs(point)
+    function = sp.lambdify(symbol, equation, modules="mpmath")
+    with mpmath.workdps(DIGITS + 10):
+        lo, hi = base.start, base.end
+        lo = mpmath.mpf(-1) if lo is sp.S.NegativeInfinity else mpmath.mpf(sp.N(lo, DIGITS + 10))
+        hi = mpmath.mpf(1) if hi is sp.S.Infinity else mpmath.mpf(sp.N(hi, DIGITS + 10))
+        while base.start is sp.S.NegativeInfinity and function(lo) > 0:
+            lo *= 2
+        while base.end is sp.S.Infinity and function(hi) < 0:
+            hi *= 2
+        for _ in range(400):
+            mid = (lo + hi) / 2
+            if function(mid) < 0:
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+
+
+# --------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------
 @functools.lru_cache(maxsize=512)  # pure: a derivation depends only on its inputs
-def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true) -> Derivation:
-    """Derive ``prox_g(v) = argmin_x g(x) + (1/2)(x - v)^2`` for a convex scalar penalty.
+def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, route: str = "convex") -> Derivation:
+    """Derive ``prox_g(v) = argmin_x g(x) + (1/2)(x - v)^2`` for a scalar penalty.
 
     Parameters
     ----------
     g : sympy.Expr
-        Convex, piecewise-smooth penalty in ``x`` (include the weight: ``lam*Abs(x)``).
+        Piecewise-smooth penalty in ``x`` (include the weight: ``lam*Abs(x)``).
     x, v : sympy.Symbol
         The real variable of g and the real argument of the prox.
     assumptions : sympy Boolean, optional
         Extra facts about parameters, e.g. ``a < b`` for the indicator of [a, b].
+    route : {"convex", "auto", "global"}
+        ``"convex"`` (default): the convex algorithm; a non-convex ``g``
+        raises :class:`~derive.errors.NonConvexError`.  ``"auto"``: convexity
+        is decided from the expression (second derivative on each piece, the
+        direction of each kink) and a non-convex ``g`` goes to the global
+        minimisation of :func:`derive.nonconvex.global_prox`.  ``"global"``:
+        always the global route.
 
     Returns
     -------
     Derivation
         ``result`` is a ``Piecewise`` in ``v`` (one case per smooth piece and
         per kink); ``cases`` holds the same as ``(value, region)`` pairs;
-        ``extras`` hold ``zero_set`` (the v mapped to 0), ``threshold`` (its
-        supremum) and, when it exists, ``compact`` (``sign(v)*max(f(|v|), 0)``).
+        ``extras`` hold ``route``, ``zero_set`` (the v mapped to 0),
+        ``threshold`` (its supremum) and, when it exists, ``compact``
+        (``sign(v)*max(f(|v|), 0)``).  A case with no closed form is a
+        ``ConditionSet`` (the extra ``closed_form`` is then false).
 
     Examples
     --------
@@ -318,23 +835,44 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true) -> D
     >>> d.extra("compact")
     sign(v)*Max(0, -lambda + Abs(v))
     """
+    if route not in ROUTES:
+        raise OptionError(f"unknown route {route!r}; choose one of {', '.join(ROUTES)}")
     structure = analyse(g, x, assumptions=assumptions)
+    if route == "global" or (route == "auto" and structure.convex is not True):
+        from .nonconvex import global_prox
+
+        return global_prox(structure, v)
     builder = DerivationBuilder(
         f"The proximal operator of {expr_to_text(g)}",
         assumptions=(x, v, *structure.parameters),
         context=structure.assumptions,
     )
     cases = prox_steps(structure, v, builder)
+    closed = not any(isinstance(value, sp.ConditionSet) for value, _ in cases)
     result = piecewise_from_cases(cases, v)
     shown = Prox(Penalty("g", structure.expr, x), x, v)
+    breakpoints = tuple(k.point for k in structure.breakpoints)
     builder.claim(
         shown,
         "=",
         result,
-        "collect the cases; checked again: x* satisfies F'(x*-) <= 0 <= F'(x*+) for F(x) = g(x) + (x - v)^2/2",
-        lambda: _check_optimal(structure.expr, x, v, result, structure.assumptions),
+        "collect the cases; checked again: x* satisfies F'(x*-) <= 0 <= F'(x*+) for F(x) = g(x) + (x - v)^2/2"
+        + ("" if closed else " (the cases left as an equation solved by bisection at 60 digits)"),
+        lambda: _check_optimal(
+            structure.expr, x, v, result, structure.assumptions, breakpoints, None if closed else _solve_condition_set
+        ),
     )
-    extras: list[tuple[str, Any]] = []
+    extras: list[tuple[str, Any]] = [("route", "convex")]
+    if not closed:
+        builder.note(
+            "no closed form was found: the proximal operator is characterised by its optimality equation, "
+            "whose solution is unique; derive.numeric_prox.numeric_prox evaluates it by safeguarded bisection",
+            "SymPy's solvers (solveset, solve) return no solution in closed form",
+        )
+        extras.append(("closed_form", sp.false))
+        return builder.build(
+            result, variable=v, parameters=structure.parameters, lhs=shown, cases=tuple(cases), extras=tuple(extras)
+        )
     compact = compact_form(cases, v)
     if compact is not None:
         builder.equal(

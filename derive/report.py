@@ -10,8 +10,6 @@ skipped and the summary says so.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +17,8 @@ from typing import Any
 
 import sympy as sp
 
-from .errors import DeriveError
 from .io import replace_directory, write_text
+from .latex_build import LatexBuildError as LatexError
 
 __all__ = ["write_report", "report_contents", "LatexError", "SEED_QUESTION"]
 
@@ -48,9 +46,6 @@ _MYTH = (
     "and 0 for any penalty differentiable at 0 (Theorem 3)."
 )
 
-
-class LatexError(DeriveError):
-    """pdflatex failed; the message has one line per error from the log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +101,30 @@ def report_contents() -> list[Section]:
             tuple(estimator(name, convention=conv) for conv in ("esl", "sklearn") for name in ("lasso", "ridge")),
         ),
         Section(
-            "Theorems",
+            "Why L1 is sparse and L2 is not",
             _MYTH,
-            tuple(build() for build in THEOREMS.values()),
+            tuple(THEOREMS[name]() for name in _MAIN_THEOREMS if name in THEOREMS),
+        ),
+        Section(
+            "Further theorems: shrinkage, risk and the general criterion",
+            "The same machinery, applied to the properties of the thresholding rules.",
+            tuple(build() for name, build in THEOREMS.items() if name not in _MAIN_THEOREMS),
         ),
     ]
     return sections
+
+
+#: The main chapter's theorems, in the order a student can follow: why (zero set, marginal cost, the
+#: criterion at 0), the two estimators, how often, the geometric and the Bayesian views.
+_MAIN_THEOREMS = (
+    "zero-set",
+    "marginal-cost",
+    "kink-sparsity",
+    "lasso-vs-ridge",
+    "zero-probability",
+    "geometry",
+    "bayes",
+)
 
 
 _FIGURES = (
@@ -119,17 +132,43 @@ _FIGURES = (
      "is exactly 0 on [-lambda, lambda], ridge only shrinks."),
     ("subdifferential", "The penalties and their subdifferentials drawn as sets: at the kink of |x| the "
      "subdifferential is the whole vertical segment [-lambda, lambda]."),
+    ("zero_probability", "The probability that the estimate is exactly 0 against lambda, z ~ N(beta, 1): positive "
+     "for the lasso, 0 for ridge (theorem zero-probability)."),
+    ("risk_curves", "The risk of soft and hard thresholding (lambda = 2) and of ridge (lambda = 1) against the mean "
+     "mu (theorem risk)."),
+    ("geometry", "Two dimensions: the vertex cones of the L1 ball, the L2 ball without vertices, and the strips of "
+     "the penalised form (theorem geometry)."),
+    ("bayes", "Laplace and Gaussian priors; the MAP estimates and the posterior mean against z (theorem bayes)."),
+    ("shrinkage_panels", "Shrinkage estimators for an orthonormal design (ESL convention): each estimate against z "
+     "next to the 45-degree line, the zero set shaded."),
 )
 
 
-def _figures(directory: Path) -> list[tuple[str, str]]:
-    from figures import subdifferential_figure, threshold_functions
+def _figures(directory: Path, formats: tuple[str, ...] = ("pdf", "png")) -> list[tuple[str, str]]:
+    from figures import (
+        bayes_figure,
+        geometry_figure,
+        risk_curves,
+        shrinkage_panels,
+        subdifferential_figure,
+        threshold_functions,
+        zero_probability_figure,
+    )
     from figures.save import save_figure
 
+    makers = {
+        "threshold_functions": threshold_functions,
+        "subdifferential": subdifferential_figure,
+        "zero_probability": zero_probability_figure,
+        "risk_curves": risk_curves,
+        "geometry": geometry_figure,
+        "bayes": bayes_figure,
+        "shrinkage_panels": shrinkage_panels,
+    }
     made = []
     for name, caption in _FIGURES:
-        fig, _ = threshold_functions() if name == "threshold_functions" else subdifferential_figure()
-        save_figure(fig, directory / "figures" / name, formats=("pdf", "png"))
+        fig, _ = makers[name]()
+        save_figure(fig, directory / "figures" / name, formats=formats)
         made.append((name, caption))
     return made
 
@@ -140,7 +179,14 @@ def _latex_text(text: str) -> str:
     return prose_to_latex(text)
 
 
-def _to_latex(sections: list[Section], figures: list[tuple[str, str]]) -> str:
+_TABLE_TITLE = "Shrinkage estimators for orthonormal designs"
+_TABLE_TEXT = (
+    "Every estimator below is derived through the orthonormal reduction and its prox (ESL convention); the "
+    "threshold, the bias for large |z| and continuity are derived results (limits), not entries typed in."
+)
+
+
+def _to_latex(sections: list[Section], figures: list[tuple[str, str]], table: Any = None) -> str:
     from .printing.latex import latex_preamble
 
     lines = [
@@ -176,6 +222,15 @@ def _to_latex(sections: list[Section], figures: list[tuple[str, str]]) -> str:
                 lines += [item.to_latex(), ""]
             else:
                 lines += [item.to_latex(form="section"), ""]
+    if table is not None:
+        lines += [
+            rf"\section{{{_latex_text(_TABLE_TITLE)}}}",
+            _latex_text(_TABLE_TEXT),
+            r"\begin{center}\resizebox{\textwidth}{!}{%",
+            table.to_latex().strip(),
+            r"}\end{center}",
+            "",
+        ]
     lines += [r"\section{Verification summary}", _summary_latex(sections), r"\end{document}", ""]
     return "\n".join(lines)
 
@@ -208,7 +263,7 @@ def _summary_latex(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-def _to_markdown(sections: list[Section], figures: list[tuple[str, str]]) -> str:
+def _to_markdown(sections: list[Section], figures: list[tuple[str, str]], table: Any = None) -> str:
     lines = [
         "# Why L1 regularisation is sparse and L2 is not: checked derivations",
         "",
@@ -223,6 +278,8 @@ def _to_markdown(sections: list[Section], figures: list[tuple[str, str]]) -> str
         lines += [f"## {section.title}", "", section.text, ""]
         for item in section.items:
             lines += [item.to_markdown(), ""]
+    if table is not None:
+        lines += [f"## {_TABLE_TITLE}", "", _TABLE_TEXT, "", table.to_markdown().strip(), ""]
     lines += ["## Verification summary", "", "| derivation | steps | symbolic | numeric | definition | cited |",
               "|---|---:|---:|---:|---:|---:|"]
     for title, *counts in _summary_rows(sections):
@@ -231,39 +288,49 @@ def _to_markdown(sections: list[Section], figures: list[tuple[str, str]]) -> str
     return "\n".join(lines)
 
 
-def _compile(directory: Path) -> str:
-    engine = shutil.which("pdflatex")
-    if engine is None:
-        return "PDF skipped: pdflatex not found (install a TeX engine, e.g. Debian's texlive-latex-base)"
-    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
-    for _ in range(2):  # twice, so references and the figure numbers settle
-        done = subprocess.run(
-            [engine, "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-            cwd=directory,
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
-        )
-        if done.returncode != 0:
-            log = (directory / "report.log").read_text(errors="replace") if (directory / "report.log").exists() else ""
-            errors = [line for line in log.splitlines() if line.startswith("!")] or [done.stdout.strip()[-200:]]
-            raise LatexError("pdflatex failed: " + " | ".join(errors))
-    for suffix in (".aux", ".log", ".out"):
-        (directory / f"report{suffix}").unlink(missing_ok=True)
-    return "report.pdf written with pdflatex"
+def _compile(directory: Path, *, engine: str = "pdflatex", required: bool = False) -> str:
+    from .latex_build import LatexNotFoundError, compile_latex
+
+    try:
+        result = compile_latex(directory / "report.tex", engine=engine)
+    except LatexNotFoundError:
+        if required:
+            raise
+        return f"PDF skipped: {engine} not found (install a TeX engine, e.g. Debian's texlive-latex-base)"
+    return f"report.pdf written with {engine} ({result.driver}, {result.runs} runs)"
 
 
-def write_report(out: str | os.PathLike[str], *, pdf: bool = True) -> str:
-    """Write the report into the directory ``out`` (replaced atomically); return a summary."""
+def write_report(
+    out: str | os.PathLike[str], *, pdf: bool | None = None, engine: str = "pdflatex", html: bool = False
+) -> str:
+    """Write the report into the directory ``out`` (replaced atomically); return a summary.
+
+    ``pdf``: None compiles when the engine is installed and says so when it is
+    not; True requires the PDF (a missing engine is an error); False skips it.
+    ``html`` also writes ``html/``, a static site with MathML and SVG figures.
+    """
     start = time.perf_counter()
     sections = report_contents()
     with replace_directory(out) as staging:
-        figures = _figures(staging)
-        write_text(staging / "report.tex", _to_latex(sections, figures))
-        write_text(staging / "report.md", _to_markdown(sections, figures))
-        status = _compile(staging) if pdf else "PDF skipped (--no-pdf)"
+        figures = _figures(staging, formats=("pdf", "png", "svg") if html else ("pdf", "png"))
+        from .shrinkage_table import shrinkage_table
+
+        table = shrinkage_table("esl")
+        write_text(staging / "report.tex", _to_latex(sections, figures, table))
+        write_text(staging / "report.md", _to_markdown(sections, figures, table))
+        if html:
+            from .html import build_site
+
+            build_site(
+                sections,
+                staging / "html",
+                figures=figures,
+                figures_dir=staging / "figures",
+                title="Why L1 regularisation is sparse and L2 is not: checked derivations",
+                question=SEED_QUESTION,
+                intro=_INTRO,
+            )
+        status = "PDF skipped (--no-pdf)" if pdf is False else _compile(staging, engine=engine, required=pdf is True)
     elapsed = time.perf_counter() - start
     count = len(_derivations(sections))
     files = sorted(p.relative_to(Path(out)).as_posix() for p in Path(out).rglob("*") if p.is_file())

@@ -7,10 +7,20 @@ function returning ``(fig, data)``:
 * :func:`threshold_functions` -- lasso, ridge and OLS estimates against the OLS
   estimate ``z`` (ESL Table 3.4), with the lasso's dead zone;
 * :func:`subdifferential_figure` -- the penalties ``lambda|x|`` and
-  ``lambda x^2`` and their subdifferentials as set-valued graphs.
+  ``lambda x^2`` and their subdifferentials as set-valued graphs;
+* :func:`zero_probability_figure` -- P(estimate = 0) against lambda (Theorem 5);
+* :func:`risk_curves` -- the risks of soft, hard and ridge estimates against
+  the mean (Theorem 6);
+* :func:`geometry_figure` -- vertex cones of the L1 ball, the L2 ball, the
+  penalised strips (Theorem 7);
+* :func:`bayes_figure` -- priors, MAP estimates and the posterior mean
+  (Theorem 8);
+* :func:`shrinkage_panels` -- one panel per shrinkage estimator (estimate
+  against z next to the 45-degree line), from the shrinkage table.
 
 Curves are evaluated only from derived results
-(:meth:`derive.core.Derivation.numeric` and the derivations' ``cases``).
+(:meth:`derive.core.Derivation.numeric`, the derivations' ``cases`` and the
+theorems' derived expressions via :func:`proofs.gaussian.normal_numeric`).
 Styling is scoped (:func:`figures.style.figure_style`); importing this package
 changes no rcParams and never imports ``matplotlib.pyplot`` (figures are
 :class:`matplotlib.figure.Figure` objects); the derivations are computed, and
@@ -20,15 +30,20 @@ cached, on first use.  Save with
 
 from __future__ import annotations
 
+from .bayes import bayes_data, bayes_figure, draw_bayes
 from .data import Annotation, FigureData, MultiPanelData, Series, Span
+from .geometry import draw_geometry, geometry_data, geometry_figure
+
+# ``figures.risk_curves`` and ``figures.threshold_functions`` are the functions, which shadow their
+# submodules' names in the package namespace (import the modules' other names with
+# ``from figures.threshold_functions import ...``).
+from .risk_curves import draw_risk_curves, risk_curves, risk_curves_data
 from .save import save_figure
+from .shrinkage_panels import draw_shrinkage_panels, shrinkage_panels, shrinkage_panels_data
 from .style import figure_style
 from .subdifferential import draw_subdifferential, subdifferential_data, subdifferential_figure
-
-# Bound last: the function shadows its submodule's name in the package namespace, so
-# ``figures.threshold_functions`` is the function (import the module's other names
-# with ``from figures.threshold_functions import ...``).
 from .threshold_functions import draw_threshold_functions, threshold_data, threshold_functions
+from .zero_probability import draw_zero_probability, zero_probability_data, zero_probability_figure
 
 __all__ = [
     "FigureData",
@@ -44,4 +59,19 @@ __all__ = [
     "subdifferential_data",
     "draw_subdifferential",
     "subdifferential_figure",
+    "zero_probability_data",
+    "draw_zero_probability",
+    "zero_probability_figure",
+    "risk_curves_data",
+    "draw_risk_curves",
+    "risk_curves",
+    "bayes_data",
+    "draw_bayes",
+    "bayes_figure",
+    "geometry_data",
+    "draw_geometry",
+    "geometry_figure",
+    "shrinkage_panels_data",
+    "draw_shrinkage_panels",
+    "shrinkage_panels",
 ]

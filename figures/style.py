@@ -15,6 +15,7 @@ the output does not depend on the fonts installed on the machine).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,8 +35,12 @@ __all__ = [
     "SPAN_STYLES",
     "SVG_HASHSALT",
     "Width",
+    "LATEX_SIZES",
     "style_rc",
     "figure_style",
+    "paper_rc",
+    "paper_style",
+    "math_label",
     "new_figure",
     "freeze_layout",
     "draw_panel",
@@ -218,6 +223,124 @@ def figure_style(width: Width = "single", fontsize: float = 9, height: float | N
     rc = style_rc(width, fontsize, height)
     with mpl.rc_context(rc):
         yield dict(rc)
+
+
+#: LaTeX's font sizes in points for the standard classes (article, report, book) at each class
+#: option (``size10.clo``, ``size11.clo``, ``size12.clo``): a figure set in ``small`` at 100 %
+#: scale matches a caption of the document.
+LATEX_SIZES: Mapping[int, Mapping[str, float]] = MappingProxyType(
+    {
+        10: MappingProxyType({"normalsize": 10.0, "small": 9.0, "footnotesize": 8.0, "scriptsize": 7.0}),
+        11: MappingProxyType({"normalsize": 10.95, "small": 10.0, "footnotesize": 9.0, "scriptsize": 8.0}),
+        12: MappingProxyType({"normalsize": 12.0, "small": 10.95, "footnotesize": 10.0, "scriptsize": 8.0}),
+    }
+)
+
+
+def paper_rc(
+    document_pt: int = 10, *, width: Width = "single", size: str = "small", height: float | None = None
+) -> dict[str, Any]:
+    r"""rcParams whose text matches a LaTeX document's ``size`` when the figure is included at 100 %.
+
+    Include the saved figure without scaling (``\includegraphics{fig.pdf}``,
+    no ``width=``), or save it as PGF so LaTeX sets the text itself.
+
+    Parameters
+    ----------
+    document_pt : {10, 11, 12}
+        The document class option (``\documentclass[11pt]{article}``).
+    width : {"single", "double"}
+        One column (3.5 in) or the full text width of a two-column page (7.0 in).
+    size : {"normalsize", "small", "footnotesize", "scriptsize"}
+        The LaTeX size the figure's text should have (tick labels one point smaller).
+    height : float, optional
+        Figure height in inches.
+
+    Returns
+    -------
+    dict
+        rcParams for :func:`matplotlib.rc_context` (see :func:`style_rc`).
+
+    Examples
+    --------
+    >>> rc = paper_rc(11, width="double")
+    >>> rc["font.size"], rc["xtick.labelsize"], rc["figure.figsize"]
+    (10.0, 9.0, (7.0, 2.7))
+    >>> paper_rc(13)
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown document size 13 pt; choose one of 10, 11, 12
+    """
+    if document_pt not in LATEX_SIZES:
+        raise ValueError(f"unknown document size {document_pt} pt; choose one of {', '.join(map(str, LATEX_SIZES))}")
+    sizes = LATEX_SIZES[document_pt]
+    if size not in sizes:
+        raise ValueError(f"unknown LaTeX size {size!r}; choose one of {', '.join(sizes)}")
+    return style_rc(width, sizes[size], height)
+
+
+@contextlib.contextmanager
+def paper_style(
+    document_pt: int = 10, *, width: Width = "single", size: str = "small", height: float | None = None
+) -> Iterator[dict[str, Any]]:
+    """:func:`figure_style` with the font size of a LaTeX document (see :func:`paper_rc`).
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with paper_style(12, size="footnotesize"):
+    ...     mpl.rcParams["font.size"]
+    10.0
+    """
+    rc = paper_rc(document_pt, width=width, size=size, height=height)
+    with mpl.rc_context(rc):
+        yield dict(rc)
+
+
+#: LaTeX the derivation printer writes that matplotlib's mathtext lacks, and what mathtext draws instead.
+_MATHTEXT = (
+    (re.compile(r"\\operatorname\*?\{([^{}]*)\}"), r"\\mathrm{\1}"),
+    (re.compile(r"\\left\|\{?"), "|"),
+    (re.compile(r"\}?\\right\|"), "|"),
+    (re.compile(r"\\coloneqq"), ":="),
+)
+
+
+def math_label(expr: Any, **settings: Any) -> str:
+    r"""A figure label for ``expr`` in the same notation as the LaTeX output (as matplotlib mathtext).
+
+    The LaTeX is the derivation printer's, so ``notation={"beta": "w"}``
+    renames symbols in the figure as in the document.
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+        What to label (a symbol, an expression, a ``Prox``).
+    **settings
+        Settings of :class:`derive.printing.latex.DeriveLatexPrinter`.
+
+    Returns
+    -------
+    str
+        ``$...$`` that mathtext can draw.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from derive.symbols import beta, lam, z
+    >>> print(math_label(sp.Abs(beta) * lam))
+    $\lambda |\beta|$
+    >>> print(math_label(sp.Symbol("betahat"), notation={"beta": "w"}))
+    $\hat{w}$
+    >>> from matplotlib.mathtext import MathTextParser
+    >>> _ = MathTextParser("path").parse(math_label(sp.sign(z) * sp.Max(sp.Abs(z) - lam, 0)))
+    """
+    from derive.printing.latex import expr_to_latex
+
+    tex = expr_to_latex(expr, **settings)
+    for pattern, replacement in _MATHTEXT:
+        tex = pattern.sub(replacement, tex)
+    return f"${tex}$"
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **subplot_kw: Any) -> tuple[Figure, list[Axes]]:

@@ -4,13 +4,19 @@ Each theorem is built by a function returning a :class:`~proofs.core.Theorem`:
 its statement, its proof (a :class:`~derive.core.Derivation` of checked
 steps) and whether it holds, *computed* from the checks.
 
-==================  ==============================================  ================================
-name                theorem                                         function
-==================  ==============================================  ================================
-``zero-set``        prox_g(v) = 0 iff v lies in ∂g(0)               :func:`proofs.zero_set.zero_set`
-``lasso-vs-ridge``  lasso is 0 on [-lambda, lambda]; ridge at 0     :func:`proofs.lasso_vs_ridge.lasso_vs_ridge`
-``kink-sparsity``   exact zeros on an interval iff a kink at 0      :func:`proofs.kink_sparsity.kink_sparsity`
-==================  ==============================================  ================================
+====================  ===============================================  ================================================
+name                  theorem                                          function
+====================  ===============================================  ================================================
+``zero-set``          prox_g(v) = 0 iff v lies in ∂g(0)                :func:`proofs.zero_set.zero_set`
+``lasso-vs-ridge``    lasso is 0 on [-lambda, lambda]; ridge at 0      :func:`proofs.lasso_vs_ridge.lasso_vs_ridge`
+``kink-sparsity``     exact zeros on an interval iff a kink at 0       :func:`proofs.kink_sparsity.kink_sparsity`
+``zero-probability``  P(lasso = 0) > 0 = P(ridge = 0), Gaussian z      :func:`proofs.zero_probability.zero_probability`
+``risk``              soft/hard/ridge risk; SURE; degrees of freedom   :func:`proofs.risk.risk`
+``bayes``             lasso/ridge are MAP; posterior mean never 0      :func:`proofs.bayes.bayes`
+``marginal-cost``     |w| < 1 depends on units; g'(0+) decides         :func:`proofs.marginal_cost.marginal_cost`
+``shrinkage``         prox shrinks; soft continuous, hard jumps; bias  :func:`proofs.shrinkage.shrinkage`
+``geometry``          2-D sparse regions: positive area for L1 only    :func:`proofs.geometry.geometry`
+====================  ===============================================  ================================================
 
 :func:`proofs.kink_sparsity.sparsity_claim` states the sparsity claim for one
 penalty (it does not hold for ridge).  The submodules are imported only when a
@@ -20,7 +26,7 @@ theorem is built, so ``import proofs`` stays light (it imports neither SymPy nor
 Examples
 --------
 >>> import proofs
->>> list(proofs.THEOREMS)
+>>> list(proofs.THEOREMS)[:3]
 ['zero-set', 'lasso-vs-ridge', 'kink-sparsity']
 >>> proofs.prove("lasso-vs-ridge").holds
 True
@@ -44,6 +50,12 @@ _SOURCES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "zero-set": ("proofs.zero_set", "zero_set"),
         "lasso-vs-ridge": ("proofs.lasso_vs_ridge", "lasso_vs_ridge"),
         "kink-sparsity": ("proofs.kink_sparsity", "kink_sparsity"),
+        "zero-probability": ("proofs.zero_probability", "zero_probability"),
+        "risk": ("proofs.risk", "risk"),
+        "bayes": ("proofs.bayes", "bayes"),
+        "marginal-cost": ("proofs.marginal_cost", "marginal_cost"),
+        "shrinkage": ("proofs.shrinkage", "shrinkage"),
+        "geometry": ("proofs.geometry", "geometry"),
     }
 )
 
@@ -95,7 +107,7 @@ def prove(name: str) -> Theorem:
     >>> prove("pythagoras")
     Traceback (most recent call last):
     ...
-    derive.errors.OptionError: unknown theorem 'pythagoras'; choose one of zero-set, lasso-vs-ridge, kink-sparsity
+    derive.errors.OptionError: unknown theorem 'pythagoras'; choose one of zero-set, lasso-vs-ridge, kink-sparsity, ...
     """
     if not isinstance(name, str) or name not in THEOREMS:
         from derive.errors import OptionError

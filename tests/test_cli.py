@@ -113,3 +113,13 @@ def test_notation_and_form_options(capsys):
 def test_bad_notation_is_one_line_error(capsys, value):
     status, out, err = run(capsys, "estimator", "lasso", "--notation", value)
     assert status == 2 and out == "" and err.count("\n") == 1 and "--notation" in err
+
+
+def test_installed_console_script():
+    import shutil
+
+    script = shutil.which("derive")
+    if script is None:
+        pytest.skip("the package is not installed (pip install .)")
+    done = subprocess.run([script, "estimator", "ridge"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "z/(lambda + 1)" in done.stdout

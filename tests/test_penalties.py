@@ -177,3 +177,33 @@ def test_box_ends_are_kinks(structures):
     s = structures["box"]
     assert [k.kink for k in s.breakpoints] == [True, True]
     assert s.differentiable_at(a) is False
+
+
+# ---------------------------------------------------------------------------
+# Facts the catalogue relies on (non-convex penalties, parameter facts)
+# ---------------------------------------------------------------------------
+def test_a_point_with_another_value_stays_a_breakpoint():
+    """The L0 penalty equals lambda on both sides of 0 but 0 at 0: the pieces are not merged."""
+    s = analyse(lam * sp.Piecewise((0, sp.Eq(x, 0)), (1, True)), x)
+    assert [k.point for k in s.breakpoints] == [0]
+    assert s.breakpoints[0].value == 0
+    assert s.convex is False  # the value jumps down at 0
+
+
+def test_sign_of_uses_the_facts_through_positive_slacks():
+    """a > 2 is written a = 2 + s (s > 0), so the sign of a*lambda - lambda and of -1/(a - 1) follow."""
+    a_pos = sp.Symbol("a", positive=True)
+    assert compare(lam, a_pos * lam) is None
+    assert compare(lam, a_pos * lam, a_pos > 2) is True
+    assert sign_of(-1 / (a_pos - 1), a_pos > 2) == -1
+    assert sign_of(a_pos - 3, a_pos > 2) is None  # still undecided: not turned into False
+
+
+def test_scad_is_recognised_as_non_convex_under_its_parameter_fact():
+    a_pos = sp.Symbol("a", positive=True)
+    scad = sp.Piecewise(
+        (lam * sp.Abs(x), sp.Abs(x) <= lam),
+        ((2 * a_pos * lam * sp.Abs(x) - x**2 - lam**2) / (2 * (a_pos - 1)), sp.Abs(x) <= a_pos * lam),
+        (lam**2 * (a_pos + 1) / 2, True),
+    )
+    assert analyse(scad, x, assumptions=a_pos > 2).convex is False

@@ -1,0 +1,146 @@
+"""Derivation-speed benchmark: each derivation and theorem cold and warm, the report, ``import derive``.
+
+* cold: the first call in this process (SymPy's own cache is shared, so a later
+  derivation may profit from an earlier one; the order is fixed);
+* warm: a second call with the same inputs (the ``lru_cache`` of the derivation
+  functions);
+* ``derive report --no-pdf`` and ``import derive`` run in fresh subprocesses.
+
+Targets (issue 7, on a 2-core machine): any derivation < 2 s, the report < 60 s,
+``import derive`` < 1.5 s.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+__all__ = ["derivation_cases", "run_derivations", "report_time", "import_time", "format_derivations"]
+
+
+def derivation_cases() -> list[tuple[str, Callable[[], Any]]]:
+    """Every derivation the report shows, each estimator, and every theorem."""
+    from derive.report import _penalties
+
+    cases: list[tuple[str, Callable[[], Any]]] = []
+    for label, g, facts in _penalties():
+
+        def make(g: Any = g, facts: Any = facts) -> Any:
+            from derive.prox import prox
+            from derive.symbols import v, x
+
+            return prox(g, x, v, assumptions=facts)
+
+        cases.append((f"prox: {label}", make))
+    from derive.symbols import lam, x
+
+    for label, g in (("|x|", lam * sp.Abs(x)), ("x^2", lam * x**2)):
+
+        def make_sub(g: Any = g) -> Any:
+            from derive.subgradient import subdifferential
+
+            return subdifferential(g, x)
+
+        cases.append((f"subdifferential: {label}", make_sub))
+    for conv in ("esl", "sklearn"):
+        for name in ("lasso", "ridge"):
+
+            def make_est(name: str = name, conv: str = conv) -> Any:
+                from derive.estimators import estimator
+
+                return estimator(name, convention=conv)
+
+            cases.append((f"estimator: {name} ({conv})", make_est))
+    try:
+        from derive.catalogue import CATALOGUE
+    except ImportError:
+        pass
+    else:
+        for entry in CATALOGUE:
+            cases.append((f"catalogue: {entry.name}", entry.derive))
+    try:
+        from proofs import THEOREMS
+    except Exception as exc:  # pragma: no cover - reported, not fatal
+        cases.append((f"theorems unavailable: {exc}", lambda: None))
+    else:
+        for name, build in THEOREMS.items():
+            cases.append((f"theorem: {name}", build))
+    return cases
+
+
+def run_derivations() -> list[tuple[str, float | None, float | None, float | None, str]]:
+    """``(label, cold CPU s, cold wall s, warm wall s, error)`` for every case."""
+    rows = []
+    for label, build in derivation_cases():
+        try:
+            cpu, wall = time.process_time(), time.perf_counter()
+            build()
+            cold_cpu, cold_wall = time.process_time() - cpu, time.perf_counter() - wall
+            wall = time.perf_counter()
+            build()
+            warm = time.perf_counter() - wall
+            rows.append((label, cold_cpu, cold_wall, warm, ""))
+        except Exception as exc:
+            rows.append((label, None, None, None, f"{type(exc).__name__}: {str(exc)[:120]}"))
+    return rows
+
+
+def report_time() -> tuple[float | None, float | None, str]:
+    """Wall and CPU seconds of ``derive report OUT --no-pdf`` in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with tempfile.TemporaryDirectory() as tmp:
+        start, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(
+            [sys.executable, "-m", "derive", "report", str(Path(tmp) / "report"), "--no-pdf"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    if done.returncode != 0:
+        return None, None, (done.stderr.strip().splitlines() or ["failed"])[-1][:160]
+    return seconds, cpu, ""
+
+
+def import_time(repeat: int = 3) -> tuple[float, list[str]]:
+    """Best wall time of ``import derive`` in a fresh process, and heavy modules it pulled in."""
+    code = (
+        "import sys, time; t = time.perf_counter(); import derive; d = time.perf_counter() - t; "
+        "heavy = [m for m in ('matplotlib', 'scipy', 'pandas', 'derive.report', 'proofs') if m in sys.modules]; "
+        "print(d, ','.join(heavy))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    best, heavy = float("inf"), []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        best = min(best, float(out[0]))
+        heavy = out[1].split(",") if len(out) > 1 else []
+    return best, heavy
+
+
+def format_derivations(rows: list[tuple[str, float | None, float | None, float | None, str]]) -> str:
+    lines = ["Derivations (seconds; cold = first call in this process, CPU and wall; warm = second call, wall)"]
+    lines.append(f"{'derivation':<40}{'cold CPU':>10}{'cold wall':>10}{'warm':>10}  CPU < 2 s")
+    for label, cpu, wall, warm, error in rows:
+        if cpu is None:
+            lines.append(f"{label:<40}{'-':>10}{'-':>10}{'-':>10}  failed: {error}")
+        else:
+            lines.append(f"{label:<40}{cpu:>10.2f}{wall:>10.2f}{warm:>10.1e}  {'yes' if cpu < 2 else 'NO'}")
+    return "\n".join(lines)

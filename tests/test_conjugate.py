@@ -1,0 +1,169 @@
+"""Convex conjugates, the Moreau decomposition and the Moreau envelope.
+
+Each conjugate ``g*`` is derived by :func:`derive.conjugate.conjugate` from the
+penalty's expression and compared with the conjugate in Beck, *First-Order
+Methods in Optimization* (2017), ch. 4 (the examples of sec. 4.4 with the
+scaling rule ``(lambda g)*(y) = lambda g*(y/lambda)``), written out below;
+then checked by the Fenchel–Young inequality at seeded random pairs and its
+equality at ``y = g'(x)``, and by the Moreau decomposition
+``prox_g(v) + prox_{g*}(v) = v`` at seeded random points.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import pytest
+import sympy as sp
+
+from derive.catalogue import a_pos, b_pos, entry
+from derive.conjugate import conjugate, moreau_envelope
+from derive.symbols import a, b, c, delta, lam, mu, v, x
+
+pytestmark = pytest.mark.usefixtures("mp50")
+
+y = sp.Symbol("y", real=True)
+INF = mpmath.inf
+POINTS = 24
+
+
+def _indicator(inside: bool) -> Any:
+    return mpmath.mpf(0) if inside else INF
+
+
+#: name -> the conjugate as an mpmath function of (y, parameters), with its source.
+REFERENCES: dict[str, Callable[[Any, dict], Any]] = {
+    # Beck 2017, sec. 4.4: |x|* = indicator of [-1, 1]; scaled: indicator of [-lam, lam]
+    "abs": lambda t, p: _indicator(abs(t) <= p[lam]),
+    # Beck 2017, sec. 4.4: ((1/2)x^2)* = (1/2)y^2; lam x^2 = (2 lam)(1/2)x^2 gives y^2/(4 lam)
+    "square": lambda t, p: t**2 / (4 * p[lam]),
+    # Beck 2017, sec. 4.4: max(x, 0)* = indicator of [0, 1]; scaled by lam
+    "hinge": lambda t, p: _indicator(0 <= t <= p[lam]),
+    # Beck 2017, sec. 4.4: the Huber function H_delta has conjugate y^2/2 + indicator of [-delta, delta]
+    "huber": lambda t, p: t**2 / (2 * p[lam]) if abs(t) <= p[lam] * p[delta] else INF,
+    # Beck 2017, sec. 4.4: the support function of [a, b]: max(a y, b y)
+    "box": lambda t, p: max(p[a] * t, p[b] * t),
+    # Beck 2017, sec. 4.4: the indicator of the nonnegative orthant has the indicator of y <= 0
+    "nonneg": lambda t, p: _indicator(t <= 0),
+    # Beck 2017, sec. 4.4: exp* = y log y - y (0 at 0); scaled: y log(y/lam) - y
+    "exp": lambda t, p: (t * mpmath.log(t / p[lam]) - t) if t > 0 else (mpmath.mpf(0) if t == 0 else INF),
+    # Beck 2017, sec. 4.4: (-log x)* = -1 - log(-y); scaled: -lam - lam log(-y/lam)
+    "log-barrier": lambda t, p: -p[lam] - p[lam] * mpmath.log(-t / p[lam]) if t < 0 else INF,
+    # Beck 2017, sec. 4.4: (x log x)* = exp(y - 1); scaled: lam exp(y/lam - 1)
+    "neg-entropy": lambda t, p: p[lam] * mpmath.exp(t / p[lam] - 1),
+    # the conjugate of lam|x| + (mu/2)x^2 is the Moreau-type infimal convolution: (|y| - lam)_+^2/(2 mu)
+    # (Beck 2017, ch. 4: the conjugate of a sum with a quadratic is an infimal convolution, sec. 4.5)
+    "elastic-net": lambda t, p: max(abs(t) - p[lam], 0) ** 2 / (2 * p[mu]),
+    # Beck 2017, sec. 4.4: the pinball loss is the support function of [-b, a]: its conjugate the indicator
+    "pinball": lambda t, p: _indicator(-p[b_pos] <= t <= p[a_pos]),
+    # Beck 2017, sec. 4.4 (translation): (g(x - c))* = c y + g*(y)
+    "abs-shift": lambda t, p: p[c] * t if abs(t) <= p[lam] else INF,
+}
+NAMES = list(REFERENCES)
+
+
+def _draw(name: str, rng: random.Random) -> dict:
+    e = entry(name)
+    params: dict = {}
+    for s in sorted(e.penalty.free_symbols - {x}, key=lambda q: q.name):
+        if s.is_positive:
+            params[s] = sp.Rational(rng.randint(50, 5000), 1000)
+        else:
+            params[s] = sp.Rational(rng.randint(-5000, 5000), 1000)
+    if a in params and b in params and params[a] >= params[b]:
+        params[a], params[b] = params[b] - 1, params[a]
+    return params
+
+
+@pytest.fixture(scope="module")
+def derived() -> Callable[[str], Any]:
+    cache: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in cache:
+            e = entry(name)
+            cache[name] = conjugate(e.penalty, x, y, assumptions=e.context)
+        return cache[name]
+
+    return get
+
+
+def _value(expr: Any, point: dict) -> Any:
+    value = sp.sympify(expr).subs(point)
+    if value is sp.oo:
+        return INF
+    return mpmath.mpf(sp.N(value, 60))
+
+
+def _mp(point: dict) -> dict:
+    return {s: mpmath.mpf(val.p) / val.q for s, val in point.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_conjugate_matches_beck(name, derived, rng):
+    d = derived(name)
+    for _ in range(POINTS):
+        params = _draw(name, rng)
+        t = sp.Rational(rng.randint(-6000, 6000), 1000)
+        got = _value(d.result, {**params, y: t})
+        want = REFERENCES[name](mpmath.mpf(t.p) / t.q, _mp(params))
+        if want == INF:
+            assert got == INF, (name, params, t, got)
+        else:
+            assert abs(got - want) <= mpmath.mpf("1e-40") * (1 + abs(want)), (name, params, t, got, want)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fenchel_young(name, derived, rng):
+    """g(x) + g*(y) >= x y at seeded random pairs; equality at y = g'(x) is a checked step of the derivation."""
+    d = derived(name)
+    e = entry(name)
+    for _ in range(POINTS):
+        params = _draw(name, rng)
+        s, t = sp.Rational(rng.randint(-5000, 5000), 1000), sp.Rational(rng.randint(-5000, 5000), 1000)
+        g = _value(e.penalty, {**params, x: s})
+        conj = _value(d.result, {**params, y: t})
+        if INF in (g, conj):
+            continue
+        assert g + conj >= mpmath.mpf(s.p) / s.q * (mpmath.mpf(t.p) / t.q) - mpmath.mpf("1e-40")
+    assert any("Fenchel-Young equality" in step.reason for step in d.steps)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_moreau_decomposition(name, derived, rng):
+    """prox_g(v) + prox_{g*}(v) = v: a checked step, and again here at seeded points."""
+    d = derived(name)
+    e = entry(name)
+    step = next(s for s in d.steps if s.reason.startswith("Moreau decomposition"))
+    assert step.check.method == "numeric"
+    own, dual = e.derive(), d.extra("moreau")
+    for _ in range(POINTS):
+        point = {**_draw(name, rng), v: sp.Rational(rng.randint(-10000, 10000), 1000)}
+        total = _value(own.result, point) + _value(dual.result, point)
+        assert abs(total - mpmath.mpf(point[v].p) / point[v].q) <= mpmath.mpf("1e-40"), (name, point)
+
+
+def test_abs_conjugate_is_the_indicator_of_the_dual_ball(derived):
+    """|x| gives the indicator of [-1, 1] (scaled: [-lambda, lambda]), exactly."""
+    result = derived("abs").result
+    assert result.subs(y, lam / 2) == 0 and result.subs(y, 2 * lam) is sp.oo and result.subs(y, -lam) == 0
+
+
+def test_envelope_of_abs_is_the_huber_function():
+    """min_x lam|x| + (x - v)^2/2 is the Huber function with parameter lam (Beck 2017, sec. 6.7; P&B sec. 3.1)."""
+    envelope = moreau_envelope(lam * sp.Abs(x), x, v).result
+    huber = sp.Piecewise((v**2 / 2, sp.Abs(v) <= lam), (lam * (sp.Abs(v) - lam / 2), True))
+    for w in (-3 * lam, -lam, -lam / 3, 0, lam / 5, lam, 7 * lam / 2):
+        assert sp.simplify(envelope.subs(v, w) - huber.subs(v, w)) == 0
+
+
+def test_envelope_of_an_indicator_is_half_the_squared_distance():
+    """The envelope of the indicator of [a, b] is dist(v, [a, b])^2/2 (Beck 2017, sec. 6.7)."""
+    e = entry("box")
+    envelope = moreau_envelope(e.penalty, x, v, assumptions=e.context).result
+    distance = sp.Max(a - v, 0, v - b)
+    for point in ({a: -1, b: 2, v: -3}, {a: -1, b: 2, v: 0}, {a: -1, b: 2, v: 5}, {a: 1, b: 4, v: 4}):
+        assert sp.simplify(envelope.subs(point) - distance.subs(point) ** 2 / 2) == 0

@@ -1,0 +1,207 @@
+"""derive.numeric: kernels are checked rewrites, agree with textbook formulas, and behave like ufuncs.
+
+References (independent of ``derive``): soft thresholding ``sign(v)(|v| - lambda)_+``
+(Donoho and Johnstone 1994), ridge ``v/(1 + lambda)``, elastic net
+``sign(v)(|v| - lambda)_+/(1 + mu)`` (Zou and Hastie 2005), the Huber prox
+``v/2`` for ``|v| <= 2 delta`` else ``v - delta sign(v)``, the hinge prox and
+clipping (Beck 2017, Sec. 6.2 and 6.4), written here with ``numpy.where``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive import numeric
+from derive.numeric import kernel_form, numeric_function
+from derive.symbols import a, b, delta, lam, mu, v
+
+# The results as the prox derivations give them (Piecewise in v, or the compact extra).
+SOFT_COMPACT = sp.sign(v) * sp.Max(0, sp.Abs(v) - lam)
+SOFT_CASES = sp.Piecewise((lam + v, lam < -v), (0, lam >= v), (v - lam, True))
+ENET_COMPACT = sp.sign(v) * sp.Max(0, (sp.Abs(v) - lam) / (mu + 1))
+HINGE = sp.Piecewise((v, v < 0), (0, lam >= v), (v - lam, True))
+HUBER = sp.Piecewise((delta + v, v <= -2 * delta), (v / 2, v <= 2 * delta), (v - delta, True))
+CLIP = sp.Piecewise((a, a >= v), (v, b > v), (b, True))
+RIDGE = v / (lam + 1)
+
+
+def soft_ref(x, t):
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+
+
+REFERENCES = {
+    "soft compact": (SOFT_COMPACT, (v, lam), {"lam": 1.3}, lambda x: soft_ref(x, 1.3)),
+    "soft cases": (SOFT_CASES, (v, lam), {"lam": 1.3}, lambda x: soft_ref(x, 1.3)),
+    "elastic net": (ENET_COMPACT, (v, lam, mu), {"lam": 0.7, "mu": 0.5}, lambda x: soft_ref(x, 0.7) / 1.5),
+    "hinge": (HINGE, (v, lam), {"lam": 2.0}, lambda x: np.where(x < 0, x, np.where(x <= 2.0, 0.0, x - 2.0))),
+    "huber": (HUBER, (v, delta), {"delta": 1.5}, lambda x: np.where(np.abs(x) <= 3.0, x / 2, x - 1.5 * np.sign(x))),
+    "clip": (CLIP, (v, a, b), {"a": -0.5, "b": 2.0}, lambda x: np.clip(x, -0.5, 2.0)),
+    "ridge": (RIDGE, (v, lam), {"lam": 0.25}, lambda x: x / 1.25),
+}
+
+
+@pytest.fixture
+def values() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    return np.concatenate([rng.normal(scale=3, size=500), [0.0, -0.0, 1.3, -1.3, 3.0, -3.0, 2.0, -0.5]])
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_kernel_matches_the_textbook_formula(name, values):
+    expr, args, params, reference = REFERENCES[name]
+    f = numeric_function(expr, args)
+    before = values.copy()
+    np.testing.assert_allclose(f(values, **params), reference(values), rtol=1e-15, atol=1e-15)
+    np.testing.assert_array_equal(values, before)  # the input is never written to
+
+
+@pytest.mark.parametrize("name", ["soft compact", "soft cases", "elastic net", "hinge", "huber", "clip"])
+def test_piecewise_results_are_rewritten_with_clip_and_checked(name):
+    expr, args, _, _ = REFERENCES[name]
+    f = numeric_function(expr, args)
+    assert not f.form.has(sp.Piecewise, sp.sign, sp.Abs)
+    assert "numpy.clip" in f.source and "numpy.where" not in f.source
+    assert f.check is not None and f.check.method in ("symbolic", "numeric")
+
+
+def test_soft_threshold_form_is_proved_symbolically():
+    form = kernel_form(SOFT_COMPACT, v)
+    assert form.expr == v - sp.Min(sp.Max(v, -lam), lam)
+    assert form.check.method == "symbolic"
+    assert form.guards == ()
+    # two full-size passes: clip, then subtract into the clip's buffer
+    assert numeric_function(SOFT_COMPACT, (v, lam)).source.count(" = numpy.") == 2
+
+
+def test_undecided_breakpoint_order_is_a_guard():
+    """Clipping needs a <= b, which the symbols do not say: checked under it, tested at run time."""
+    form = kernel_form(CLIP, v)
+    assert form.guards == (sp.Le(a, b),)
+    assert "a <= b" in form.check.detail
+    f = numeric_function(CLIP, (v, a, b))
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_array_equal(f(x, -1.0, 1.0), np.clip(x, -1.0, 1.0))
+    # a > b: the rewrite's condition fails, so the Piecewise itself is evaluated
+    reference = sp.lambdify((v, a, b), CLIP, "numpy")
+    np.testing.assert_array_equal(f(x, 1.0, -1.0), [float(reference(t, 1.0, -1.0)) for t in x])
+
+
+def test_a_wrong_rewrite_is_rejected(monkeypatch):
+    """The check can fail: a mutated assembly (wrong slope) is not used."""
+    real = numeric._assemble
+
+    def mutated(variable, points, pieces):
+        return real(variable, points, [(s * 2, c) for s, c in pieces])
+
+    monkeypatch.setattr(numeric, "_assemble", mutated)
+    numeric.kernel_form.cache_clear()
+    try:
+        form = kernel_form(HUBER, v)
+        assert form.expr == HUBER and form.check is None
+        f = numeric_function(HUBER + 0, (v, delta))  # fresh cache entry
+        np.testing.assert_allclose(f(np.array([-5.0, 1.0, 5.0]), 1.5), [-3.5, 0.5, 3.5])
+    finally:
+        numeric.kernel_form.cache_clear()
+        numeric._compile.cache_clear()
+
+
+def test_discontinuous_results_are_not_rewritten():
+    hard = sp.Piecewise((0, sp.Abs(v) <= lam), (v, True))
+    f = numeric_function(hard, (v, lam))
+    assert f.check is None and f.form == hard
+    np.testing.assert_array_equal(f(np.array([-2.0, 0.5, 1.0, 3.0]), 1.0), [-2.0, 0.0, 0.0, 3.0])
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_float32_stays_float32(name, values):
+    expr, args, params, reference = REFERENCES[name]
+    x = values.astype(np.float32)
+    out = numeric_function(expr, args)(x, **params)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, reference(x).astype(np.float32), rtol=1e-6, atol=1e-6)
+
+
+def test_parameters_broadcast():
+    f = numeric_function(SOFT_COMPACT, (v, lam))
+    x = np.linspace(-4, 4, 9)
+    lams = np.array([[0.5], [1.0], [2.0]])
+    out = f(x, lam=lams)
+    assert out.shape == (3, 9)
+    for row, t in zip(out, lams[:, 0], strict=True):
+        np.testing.assert_array_equal(row, soft_ref(x, t))
+    # a parameter array of the input's shape is read, never overwritten
+    per_point = np.full_like(x, 1.0)
+    np.testing.assert_array_equal(f(x, per_point), soft_ref(x, 1.0))
+    np.testing.assert_array_equal(per_point, 1.0)
+
+
+def test_scalars_and_lists():
+    f = numeric_function(HUBER, (v, delta))
+    assert float(f(5.0, 1.0)) == 4.0
+    np.testing.assert_array_equal(f([-5.0, 1.0], 1.0), [-4.0, 0.5])
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_nan_and_inf_as_numpy(name):
+    expr, args, params, reference = REFERENCES[name]
+    x = np.array([np.nan, np.inf, -np.inf, 0.0])
+    with np.errstate(invalid="ignore"):
+        want = reference(x)
+    np.testing.assert_array_equal(numeric_function(expr, args)(x, **params), want)
+
+
+def test_soft_threshold_of_nan_and_inf():
+    f = numeric_function(SOFT_COMPACT, (v, lam))
+    out = f(np.array([np.nan, np.inf, -np.inf]), 1.0)
+    assert np.isnan(out[0]) and out[1] == np.inf and out[2] == -np.inf
+
+
+def test_dask_arrays_flow_through_unchanged():
+    da = pytest.importorskip("dask.array")
+    x = np.random.default_rng(3).normal(scale=3, size=1000)
+    lazy = da.from_array(x, chunks=250)
+    for name in ("soft compact", "huber", "clip", "ridge", "hinge"):
+        expr, args, params, reference = REFERENCES[name]
+        out = numeric_function(expr, args)(lazy, **params)
+        assert isinstance(out, da.Array), name
+        np.testing.assert_allclose(out.compute(), reference(x), rtol=1e-15, atol=1e-15)
+
+
+def test_derivation_numeric_uses_the_checked_rewrite():
+    from derive.prox import prox
+    from derive.symbols import x
+
+    f = prox(lam * sp.Abs(x), x, v).numeric()
+    assert f.check is not None and "numpy.clip" in f.source
+    np.testing.assert_array_equal(f(np.array([-3.0, 0.2, 3.0]), lam=1.0), [-2.0, 0.0, 2.0])
+
+
+def test_argument_errors():
+    f = numeric_function(SOFT_COMPACT, (v, lam))
+    with pytest.raises(TypeError, match="unknown argument"):
+        f(1.0, lamda=1.0)
+    with pytest.raises(TypeError, match="missing"):
+        f(1.0)
+    with pytest.raises(TypeError, match="twice"):
+        f(1.0, 2.0, lam=1.0)
+    with pytest.raises(TypeError, match="at most"):
+        f(1.0, 2.0, 3.0)
+
+
+def test_non_affine_piecewise_uses_where_quietly():
+    expr = sp.Piecewise((sp.sqrt(v), v > 0), (0, True))
+    f = numeric_function(expr, (v,))
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(f(np.array([-4.0, 0.0, 4.0])), [0.0, 0.0, 2.0])
+
+
+def test_a_result_constant_in_the_variable_has_the_variable_shape():
+    """The prox of the indicator of {c} is c: evaluated like a ufunc, it has the input's shape and dtype."""
+    c = sp.Symbol("c", real=True)
+    f = numeric_function(c + 0 * v, (v, c))
+    out = f(np.zeros((2, 3), dtype=np.float32), 0.5)
+    assert out.shape == (2, 3) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, 0.5)
+    np.testing.assert_array_equal(f(np.zeros(2), np.array([[1.0], [2.0]])), [[1.0, 1.0], [2.0, 2.0]])
