@@ -482,6 +482,7 @@ def check_derivative(
         points = sample_points([*parameters, variable], condition)
         locations = [({k: val for k, val in point.items() if k != variable}, point[variable]) for point in points]
     worst: Any = 0
+    exact = 0
     for point, location in locations:
         claimed = _evaluate(at_point(derivative, point), {variable: location})
         if claimed.is_infinite:
@@ -493,6 +494,10 @@ def check_derivative(
             continue
         numeric = _difference_quotient(at_point(expr, point), variable, location, side)
         error = abs(numeric - claimed) / max(1, abs(claimed))
+        slow = error > DERIVATIVE_TOLERANCE and side != 0
+        if slow and _exact_one_sided(at_point(expr, point), claimed, variable, location, side):
+            exact += 1  # the quotient converges slowly (g' only Hölder, |x|^(4/3) at 0): its exact limit agrees
+            continue
         if error > DERIVATIVE_TOLERANCE:
             shown = ", ".join(f"{k}={val}" for k, val in point.items())
             raise VerificationError(
@@ -501,4 +506,18 @@ def check_derivative(
             )
         worst = max(worst, error)
     kind = {0: "central", 1: "right", -1: "left"}[side]
-    return Check("numeric", f"{kind} difference quotients of g, " + _numeric_detail(len(locations), worst))
+    detail = f"{kind} difference quotients of g, " + _numeric_detail(len(locations), worst)
+    if exact:
+        detail += f"; at {exact} of them the quotient converges too slowly and SymPy took its limit exactly"
+    return Check("numeric", detail)
+
+
+def _exact_one_sided(expr: sp.Expr, claimed: Any, variable: sp.Symbol, at: Any, side: int) -> bool:
+    """Whether SymPy's limit of the one-sided difference quotient of ``expr`` at ``at`` equals ``claimed``."""
+    h = sp.Dummy("h", positive=True)
+    quotient = (expr.subs(variable, at + side * h) - expr.subs(variable, at)) / (side * h)
+    try:
+        limit = sp.limit(quotient, h, 0, "+")
+    except (NotImplementedError, ValueError, TypeError):  # no limit computed: the numeric verdict stands
+        return False
+    return is_zero(limit - claimed) is True

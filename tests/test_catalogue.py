@@ -47,9 +47,6 @@ TABLE_TOLERANCE = mpmath.mpf("1e-30")
 #: Random (v, parameters) points per entry.
 POINTS = 24
 BRACKET = (-40, 40)
-#: Entries whose derivation needs the one-sided-limit fallback of derive.checks.check_derivative
-#: (the derivative of |x|^p, 1 < p < 2, is only Hölder at 0; see the session report).
-HOLDER = {"power-4/3", "power-3/2"}
 
 
 # ---------------------------------------------------------------------------
@@ -259,15 +256,7 @@ def derived() -> Callable[[str], Any]:
 
     def get(name: str) -> Any:
         if name not in cache:
-            try:
-                cache[name] = entry(name).derive()
-            except VerificationError as exc:
-                if name in HOLDER and "difference quotient" in str(exc):
-                    cache[name] = exc
-                else:
-                    raise
-        if isinstance(cache[name], Exception):
-            pytest.skip(f"{name}: needs the one-sided-limit fallback of check_derivative (see the report)")
+            cache[name] = entry(name).derive()
         return cache[name]
 
     return get
