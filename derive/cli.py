@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from .budget import DEFAULT_SECONDS, time_budget
 from .errors import DeriveError, OptionError, ParseError
 
 __all__ = ["main", "build_parser"]
@@ -37,6 +38,26 @@ class _Parser(argparse.ArgumentParser):
         if "required: EXPR" in message or "unrecognized arguments: -" in message:
             message += " (an expression starting with '-' goes after --: derive prox -- '-abs(x)')"
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"the time budget must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _add_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"stop symbolic work after SECONDS (default {DEFAULT_SECONDS:g}), naming the step that was running",
+    )
 
 
 def _add_format(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="a fact about parameters, e.g. 'a<b' (repeatable)",
         )
         _add_format(p)
+        _add_timeout(p)
 
     p = sub.add_parser(
         "estimator",
@@ -95,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a parameter value, e.g. gamma=2 or a=37/10 (repeatable)")
     _add_format(p)
+    _add_timeout(p)
 
     p = sub.add_parser(
         "convert",
@@ -105,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_", required=True, metavar="CONV", help="esl, tibshirani1996, sklearn, glmnet")
     p.add_argument("--to", required=True, metavar="CONV", help="esl, tibshirani1996, sklearn, glmnet")
     _add_format(p)
+    _add_timeout(p)
 
     p = sub.add_parser(
         "table",
@@ -117,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prove", help="print a machine-checked theorem", epilog=_EPILOG["prove"])
     p.add_argument("name", metavar="NAME", nargs="?", help="theorem name (omit to list them)")
     _add_format(p)
+    _add_timeout(p)
 
     p = sub.add_parser(
         "report",
@@ -124,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG["report"],
     )
     p.add_argument("out", metavar="OUT", help="output directory (replaced atomically)")
+    _add_timeout(p)
     pdf = p.add_mutually_exclusive_group()
     pdf.add_argument("--no-pdf", action="store_true", help="do not run the TeX engine even if it is installed")
     pdf.add_argument("--pdf", action="store_true", help="require report.pdf: fail if the TeX engine is missing")
@@ -305,7 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        output = _run(args)
+        with time_budget(getattr(args, "timeout", None), f"derive {args.command}"):
+            output = _run(args)
     except DeriveError as exc:
         from .latex_build import LatexBuildError
 

@@ -123,3 +123,19 @@ def test_installed_console_script():
         pytest.skip("the package is not installed (pip install .)")
     done = subprocess.run([script, "estimator", "ridge"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "z/(lambda + 1)" in done.stdout
+
+
+def test_timeout_stops_cleanly_naming_the_step(capsys):
+    # an expression no other test derives (derivations are memoised)
+    status, out, err = run(capsys, "prox", "lambda*abs(x) + 3/7*max(x, 0)", "--timeout", "0.02")
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "time budget" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_bad_timeout_is_one_line(capsys, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["prove", "zero-set", "--timeout", value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--timeout" in err
