@@ -275,10 +275,11 @@ def _run(args: argparse.Namespace) -> str:
 
             if args.expr in catalogue_names():
                 return _render(_catalogue_prox(args), args)
+        from .validate import validate_penalty
+
         expr = parse_expression(args.expr)
         variable = _variable(args.var)
-        if variable not in expr.free_symbols:
-            raise ParseError(f"the penalty {args.expr!r} does not contain the variable {args.var} (use --var)")
+        validate_penalty(expr, variable, argument=v if args.command == "prox" else None)
         assumptions = _parse_assumptions(args.assume)
         if args.command == "prox":
             from .prox import prox

@@ -837,6 +837,10 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, rout
     """
     if route not in ROUTES:
         raise OptionError(f"unknown route {route!r}; choose one of {', '.join(ROUTES)}")
+    from .validate import validate_penalty
+
+    # Type, supported functions, the variable and the parameters' assumptions, before any symbolic work.
+    g = validate_penalty(g, x, argument=v)
     structure = analyse(g, x, assumptions=assumptions)
     if route == "global" or (route == "auto" and structure.convex is not True):
         from .nonconvex import global_prox
