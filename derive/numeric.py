@@ -48,7 +48,7 @@ from .core import Check
 from .errors import VerificationError
 from .validate import parameter_checker
 
-__all__ = ["numeric_function", "argument_name", "kernel_form", "KernelForm"]
+__all__ = ["KernelForm", "argument_name", "bind_arguments", "kernel_form", "numeric_function"]
 
 
 class _KernelPrinter(NumPyPrinter):
@@ -760,6 +760,27 @@ def _compile(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Compiled:
     return _Compiled(namespace["_kernel"], form, source, quiet or bool(form.guards))
 
 
+def bind_arguments(names: Sequence[str], values: Sequence[Any], named: dict[str, Any]) -> tuple[Any, ...]:
+    """Positional and keyword arguments of a generated kernel, in the order of ``names``.
+
+    Raises ``TypeError`` like a Python function would: too many, unknown,
+    repeated or missing arguments.
+    """
+    if len(values) > len(names):
+        raise TypeError(f"expected at most {len(names)} arguments ({', '.join(names)}), got {len(values)}")
+    bound = dict(zip(names, values, strict=False))
+    for key, value in named.items():
+        if key not in names:
+            raise TypeError(f"unknown argument {key!r}; expected {', '.join(names)}")
+        if key in bound:
+            raise TypeError(f"argument {key!r} given twice")
+        bound[key] = value
+    missing = [n for n in names if n not in bound]
+    if missing:
+        raise TypeError(f"missing argument(s): {', '.join(missing)}")
+    return tuple(bound[n] for n in names)
+
+
 def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[..., Any]:
     """Return ``f(*args)`` evaluating ``expr`` with NumPy broadcasting.
 
@@ -791,20 +812,8 @@ def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[...,
     check_parameters = parameter_checker(args[1:], names[1:], range(1, len(args)))
 
     def evaluate(*values: Any, **named: Any) -> Any:
-        if len(values) > len(names):
-            raise TypeError(f"expected at most {len(names)} arguments ({', '.join(names)}), got {len(values)}")
         if named or len(values) != len(names):
-            bound = dict(zip(names, values, strict=False))
-            for key, value in named.items():
-                if key not in names:
-                    raise TypeError(f"unknown argument {key!r}; expected {', '.join(names)}")
-                if key in bound:
-                    raise TypeError(f"argument {key!r} given twice")
-                bound[key] = value
-            missing = [n for n in names if n not in bound]
-            if missing:
-                raise TypeError(f"missing argument(s): {', '.join(missing)}")
-            values = tuple(bound[n] for n in names)
+            values = bind_arguments(names, values, named)
         if check_parameters is not None:  # parameters must satisfy their symbols' assumptions (lambda > 0)
             check_parameters(values)
         if quiet:

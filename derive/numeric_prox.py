@@ -188,18 +188,8 @@ def numeric_prox(d: Derivation) -> Callable[..., np.ndarray]:
 
 
 def _bind(names: list[str], values: tuple[Any, ...], named: dict[str, Any]) -> list[np.ndarray]:
-    if len(values) > len(names):
-        raise TypeError(f"expected at most {len(names)} arguments ({', '.join(names)}), got {len(values)}")
-    bound = dict(zip(names, values, strict=False))
-    for key, value in named.items():
-        if key not in names:
-            raise TypeError(f"unknown argument {key!r}; expected {', '.join(names)}")
-        if key in bound:
-            raise TypeError(f"argument {key!r} given twice")
-        bound[key] = value
-    missing = [n for n in names if n not in bound]
-    if missing:
-        raise TypeError(f"missing argument(s): {', '.join(missing)}")
-    arrays = [np.asarray(bound[n], dtype=float) for n in names]
+    from .numeric import bind_arguments
+
+    arrays = [np.asarray(value, dtype=float) for value in bind_arguments(names, values, named)]
     shape = np.broadcast(*arrays).shape
     return [np.broadcast_to(a, shape) for a in arrays]
