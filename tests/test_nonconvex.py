@@ -31,6 +31,11 @@ from derive.numeric_prox import numeric_prox
 from derive.prox import prox
 from derive.symbols import lam, v, x
 
+try:
+    from tests._brute import golden
+except ImportError:  # tests/ on sys.path rather than the project root
+    from _brute import golden
+
 pytestmark = pytest.mark.usefixtures("mp50")
 
 POINTS = 24
@@ -43,20 +48,7 @@ TIE = mpmath.mpf("1e-6")
 # A global brute-force minimiser (no code from derive/)
 # ---------------------------------------------------------------------------
 def _golden(f: Callable[[Any], Any], left: Any, right: Any, tol: Any = None) -> Any:
-    tol = mpmath.mpf("1e-30") if tol is None else tol
-    invphi = (mpmath.sqrt(5) - 1) / 2
-    c, d = right - invphi * (right - left), left + invphi * (right - left)
-    fc, fd = f(c), f(d)
-    while right - left > tol * max(1, abs(left)):
-        if fc < fd:
-            right, d, fd = d, c, fc
-            c = right - invphi * (right - left)
-            fc = f(c)
-        else:
-            left, c, fc = c, d, fd
-            d = left + invphi * (right - left)
-            fd = f(d)
-    return (left + right) / 2
+    return golden(f, left, right, tol=mpmath.mpf("1e-30") if tol is None else tol)
 
 
 def global_minimiser(g_np, g_mp, w: Any, special: list[Any]) -> Any:

@@ -37,6 +37,11 @@ from proofs.kink_sparsity import kink_sparsity, sparsity_claim
 from proofs.lasso_vs_ridge import lasso_vs_ridge
 from proofs.zero_set import zero_set
 
+try:
+    from tests._latex import compile_theorems
+except ImportError:  # tests/ on sys.path rather than the project root
+    from _latex import compile_theorems
+
 NAMES = ("zero-set", "lasso-vs-ridge", "kink-sparsity")
 
 
@@ -335,19 +340,8 @@ def test_to_latex_has_theorem_and_proof(theorems, ridge_claim):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_to_latex_compiles(theorems, ridge_claim, tmp_path):
-    from derive.printing.latex import latex_preamble
-
     body = theorems["lasso-vs-ridge"].to_latex() + ridge_claim.to_latex()
-    preamble = f"\\documentclass{{article}}\n{latex_preamble()}\n{LATEX_PREAMBLE}"
-    document = f"{preamble}\\begin{{document}}\n{body}\\end{{document}}\n"
-    (tmp_path / "t.tex").write_text(document)
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = compile_theorems(body, tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
 
 

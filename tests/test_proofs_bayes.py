@@ -10,7 +10,6 @@ from __future__ import annotations
 import doctest
 import importlib
 import shutil
-import subprocess
 
 import mpmath
 import numpy as np
@@ -20,8 +19,13 @@ import sympy as sp
 import proofs
 from derive.symbols import z
 from proofs.bayes import GAUSSIAN_MAP, LAPLACE_MAP, b, bayes, sigma, tau
-from proofs.core import LATEX_PREAMBLE, Theorem
+from proofs.core import Theorem
 from proofs.gaussian import elementary
+
+try:
+    from tests._latex import compile_theorems
+except ImportError:  # tests/ on sys.path rather than the project root
+    from _latex import compile_theorems
 
 #: (z, sigma, b) at which the posterior mean is compared with quadrature.
 POINTS = ((0.3, 1.0, 1.0), (-1.7, 1.0, 0.5), (2.5, 0.7, 2.0), (-4.0, 2.0, 0.8), (0.05, 1.5, 0.3), (6.0, 1.0, 1.0))
@@ -112,19 +116,8 @@ def test_registered_and_views(theorem: Theorem) -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_compiles(theorem: Theorem, tmp_path) -> None:
-    from derive.printing.latex import latex_preamble
-
     body = theorem.to_latex() + bayes(laplace_map=sigma**2 / (2 * b)).to_latex()
-    preamble = f"\\documentclass{{article}}\n{latex_preamble()}\n{LATEX_PREAMBLE}"
-    document = f"{preamble}\\begin{{document}}\n{body}\\end{{document}}\n"
-    (tmp_path / "t.tex").write_text(document)
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = compile_theorems(body, tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
 
 

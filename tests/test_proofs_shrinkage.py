@@ -7,7 +7,6 @@ from __future__ import annotations
 import doctest
 import importlib
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -15,8 +14,13 @@ import sympy as sp
 
 import proofs
 from derive.symbols import delta, lam, mu, x
-from proofs.core import CATALOGUE, LATEX_PREAMBLE, Theorem, derived_prox
+from proofs.core import CATALOGUE, Theorem, derived_prox
 from proofs.shrinkage import shrinkage
+
+try:
+    from tests._latex import compile_theorems
+except ImportError:  # tests/ on sys.path rather than the project root
+    from _latex import compile_theorems
 
 VALUES = {lam: 0.7, mu: 0.5, delta: 0.9}
 
@@ -97,19 +101,8 @@ def test_registered_and_views(theorem: Theorem) -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_compiles(theorem: Theorem, tmp_path) -> None:
-    from derive.printing.latex import latex_preamble
-
     body = theorem.to_latex() + shrinkage(lam * sp.Abs(x - 1)).to_latex()
-    preamble = f"\\documentclass{{article}}\n{latex_preamble()}\n{LATEX_PREAMBLE}"
-    document = f"{preamble}\\begin{{document}}\n{body}\\end{{document}}\n"
-    (tmp_path / "t.tex").write_text(document)
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = compile_theorems(body, tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import doctest
 import importlib
 import shutil
-import subprocess
 
 import mpmath
 import numpy as np
@@ -19,9 +18,14 @@ import sympy as sp
 
 import proofs
 from derive.symbols import beta, lam
-from proofs.core import LATEX_PREAMBLE, Theorem
+from proofs.core import Theorem
 from proofs.gaussian import Phi, elementary
 from proofs.zero_probability import p, probability_of, sigma, stated_probability, zero_probability
+
+try:
+    from tests._latex import compile_theorems
+except ImportError:  # tests/ on sys.path rather than the project root
+    from _latex import compile_theorems
 
 #: (beta, sigma, lambda) at which the closed forms are compared with the references.
 PARAMETERS = ((0.0, 1.0, 1.0), (1.0, 1.0, 0.5), (-2.0, 1.5, 1.0), (0.5, 0.3, 0.2), (3.0, 2.0, 2.5))
@@ -131,19 +135,8 @@ def test_views(theorem: Theorem) -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_compiles(theorem: Theorem, swapped: Theorem, tmp_path) -> None:
-    from derive.printing.latex import latex_preamble
-
     body = theorem.to_latex() + swapped.to_latex()
-    preamble = f"\\documentclass{{article}}\n{latex_preamble()}\n{LATEX_PREAMBLE}"
-    document = f"{preamble}\\begin{{document}}\n{body}\\end{{document}}\n"
-    (tmp_path / "t.tex").write_text(document)
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = compile_theorems(body, tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
 
 
