@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .data import FigureData, MultiPanelData, Series, Span, symmetric_grid, to_float
-from .style import Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
@@ -143,10 +143,7 @@ def bayes_data(
 def draw_bayes(data: MultiPanelData, ax: Sequence[Axes] | None = None) -> list[Axes]:
     """Draw :func:`bayes_data` output; ``axes[p].lines[i]`` is ``data.panels[p].series[i]``."""
     if ax is None:
-        with figure_style("double"):
-            fig, axes = new_figure(1, len(data.panels))
-            _draw(data, axes)
-            freeze_layout(fig)
+        _fig, axes, _ = styled_figure(lambda axes: _draw(data, axes), "double", nrows=1, ncols=len(data.panels))
         return axes
     axes = list(ax)
     if len(axes) != len(data.panels):
@@ -191,8 +188,5 @@ def bayes_figure(
         What was drawn.
     """
     data = bayes_data(sigma, b, tau, zmax)
-    with figure_style(width, fontsize):
-        fig, axes = new_figure(1, len(data.panels))
-        _draw(data, axes)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(lambda axes: _draw(data, axes), width, fontsize, nrows=1, ncols=len(data.panels))
     return fig, data

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .data import Annotation, FigureData, Series, as_readonly_array
-from .style import OKABE_ITO, Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import OKABE_ITO, Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable, Sequence
@@ -290,10 +290,9 @@ def geometry_data(
 def draw_geometry(data: GeometryData, ax: Sequence[Axes] | None = None) -> list[Axes]:
     """Draw :func:`geometry_data` output; ``axes[p].lines[i]`` is ``data.panels[p].figure.series[i]``."""
     if ax is None:
-        with figure_style("double", height=HEIGHT):
-            fig, axes = new_figure(1, len(data.panels))
-            _draw(data, axes)
-            freeze_layout(fig)
+        _fig, axes, _ = styled_figure(
+            lambda axes: _draw(data, axes), "double", height=HEIGHT, nrows=1, ncols=len(data.panels)
+        )
         return axes
     axes = list(ax)
     if len(axes) != len(data.panels):
@@ -341,8 +340,7 @@ def geometry_figure(
         What was drawn.
     """
     data = geometry_data(t, lam, radius)
-    with figure_style(width, fontsize, height=HEIGHT):
-        fig, axes = new_figure(1, len(data.panels))
-        _draw(data, axes)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(
+        lambda axes: _draw(data, axes), width, fontsize, height=HEIGHT, nrows=1, ncols=len(data.panels)
+    )
     return fig, data

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .data import FigureData, Series
-from .style import Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -105,10 +105,9 @@ def risk_curves_data(
 def draw_risk_curves(data: FigureData, ax: Axes | None = None) -> Axes:
     """Draw :func:`risk_curves_data` output; ``ax.lines[i]`` is ``data.series[i]``."""
     if ax is None:
-        with figure_style("single"):
-            fig, (ax,) = new_figure()
-            draw_panel(data, ax, legend_loc="upper left", zero_lines=False)
-            freeze_layout(fig)
+        _fig, (ax,), _ = styled_figure(
+            lambda axes: draw_panel(data, axes[0], legend_loc="upper left", zero_lines=False), "single"
+        )
         return ax
     return draw_panel(data, ax, legend_loc="upper left", zero_lines=False)
 
@@ -140,8 +139,7 @@ def risk_curves(
         What was drawn.
     """
     data = risk_curves_data(lam, ridge_lam, mu_max)
-    with figure_style(width, fontsize):
-        fig, (ax,) = new_figure()
-        draw_panel(data, ax, legend_loc="upper left", zero_lines=False)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(
+        lambda axes: draw_panel(data, axes[0], legend_loc="upper left", zero_lines=False), width, fontsize
+    )
     return fig, data

@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from .data import FigureData, MultiPanelData, Series, Span, symmetric_grid, to_float
-from .style import Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -241,10 +241,9 @@ def draw_shrinkage_panels(data: MultiPanelData, axes: Sequence[Axes] | None = No
     """
     if axes is None:
         rows, cols = _grid_shape(len(data.panels))
-        with figure_style("double", 7, height=1.9 * rows):
-            fig, axes = new_figure(rows, cols)
-            drawn = _draw(data, axes)
-            freeze_layout(fig)
+        _fig, _axes, drawn = styled_figure(
+            lambda axes: _draw(data, axes), "double", 7, height=1.9 * rows, nrows=rows, ncols=cols
+        )
         return drawn
     return _draw(data, list(axes))
 
@@ -280,8 +279,7 @@ def shrinkage_panels(
     """
     data = shrinkage_panels_data(convention, names=names, zmax=zmax)
     rows, cols = _grid_shape(len(data.panels))
-    with figure_style(width, fontsize, height=1.9 * rows):
-        fig, axes = new_figure(rows, cols)
-        _draw(data, axes)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(
+        lambda axes: _draw(data, axes), width, fontsize, height=1.9 * rows, nrows=rows, ncols=cols
+    )
     return fig, data

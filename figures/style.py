@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,6 +42,7 @@ __all__ = [
     "paper_style",
     "math_label",
     "new_figure",
+    "styled_figure",
     "freeze_layout",
     "draw_panel",
 ]
@@ -399,6 +400,28 @@ def freeze_layout(fig: Figure, passes: int = 2) -> Figure:
         fig.draw_without_rendering()
     fig.set_layout_engine("none")
     return fig
+
+
+def styled_figure(
+    draw: Callable[[list[Axes]], Any],
+    width: Width = "single",
+    fontsize: float = 9,
+    height: float | None = None,
+    *,
+    nrows: int = 1,
+    ncols: int = 1,
+) -> tuple[Figure, list[Axes], Any]:
+    """Create a figure in the house style, ``draw(axes)`` into it and freeze its layout.
+
+    Everything happens inside :func:`figure_style`, so the size, the fonts and
+    the frozen layout come from one style; returns the figure, its axes and
+    what ``draw`` returned.
+    """
+    with figure_style(width, fontsize, height=height):
+        fig, axes = new_figure(nrows, ncols)
+        drawn = draw(axes)
+        freeze_layout(fig)
+    return fig, axes, drawn
 
 
 def draw_panel(data: FigureData, ax: Axes, *, legend_loc: str | None = "best", zero_lines: bool = True) -> Axes:

@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from .data import Annotation, FigureData, MultiPanelData, Series, symmetric_grid, to_float
-from .style import Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
@@ -236,10 +236,7 @@ def draw_subdifferential(data: MultiPanelData, ax: Sequence[Axes] | None = None)
         The axes; ``axes[p].lines[i]`` is ``data.panels[p].series[i]``.
     """
     if ax is None:
-        with figure_style("double"):
-            fig, axes = new_figure(1, len(data.panels))
-            _draw(data, axes)
-            freeze_layout(fig)
+        _fig, axes, _ = styled_figure(lambda axes: _draw(data, axes), "double", nrows=1, ncols=len(data.panels))
         return axes
     axes = list(ax)
     if len(axes) != len(data.panels):
@@ -279,8 +276,5 @@ def subdifferential_figure(
         What was drawn.
     """
     data = subdifferential_data(lam, xmax, **kwargs)
-    with figure_style(width, fontsize):
-        fig, axes = new_figure(1, len(data.panels))
-        _draw(data, axes)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(lambda axes: _draw(data, axes), width, fontsize, nrows=1, ncols=len(data.panels))
     return fig, data

@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from .data import Annotation, FigureData, Series, Span, symmetric_grid, to_float
-from .style import Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -247,10 +247,7 @@ def draw_threshold_functions(data: FigureData, ax: Axes | None = None) -> Axes:
         The axes drawn into; ``ax.lines[i]`` is ``data.series[i]``.
     """
     if ax is None:
-        with figure_style("single", height=HEIGHTS["single"]):
-            fig, (ax,) = new_figure()
-            _draw(data, ax)
-            freeze_layout(fig)
+        _fig, (ax,), _ = styled_figure(lambda axes: _draw(data, axes[0]), "single", height=HEIGHTS["single"])
         return ax
     return _draw(data, ax)
 
@@ -291,8 +288,5 @@ def threshold_functions(
         What was drawn.
     """
     data = threshold_data(lam, zmax, convention, params=params)
-    with figure_style(width, fontsize, height=HEIGHTS.get(width)):
-        fig, (ax,) = new_figure()
-        _draw(data, ax)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(lambda axes: _draw(data, axes[0]), width, fontsize, height=HEIGHTS.get(width))
     return fig, data

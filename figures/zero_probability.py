@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .data import FigureData, Series
-from .style import OKABE_ITO, Width, draw_panel, figure_style, freeze_layout, new_figure
+from .style import OKABE_ITO, Width, draw_panel, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -117,10 +117,7 @@ def draw_zero_probability(data: FigureData, ax: Axes | None = None) -> Axes:
     The lasso curves share the L1 style and get one colour and dash pattern each.
     """
     if ax is None:
-        with figure_style("single"):
-            fig, (ax,) = new_figure()
-            _draw(data, ax)
-            freeze_layout(fig)
+        _fig, (ax,), _ = styled_figure(lambda axes: _draw(data, axes[0]), "single")
         return ax
     return _draw(data, ax)
 
@@ -161,8 +158,5 @@ def zero_probability_figure(
         What was drawn.
     """
     data = zero_probability_data(betas, sigma, lam_max)
-    with figure_style(width, fontsize):
-        fig, (ax,) = new_figure()
-        _draw(data, ax)
-        freeze_layout(fig)
+    fig, _axes, _ = styled_figure(lambda axes: _draw(data, axes[0]), width, fontsize)
     return fig, data
