@@ -60,13 +60,32 @@ def _add_timeout(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _line_width(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of characters, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (never break) or a positive width, got {value}")
+    return value
+
+
 def _add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument(
         "--form",
-        choices=("snippet", "section", "document"),
+        choices=("snippet", "cases", "section", "document"),
         default="snippet",
-        help="with --format latex: an align* snippet (default), a section to \\input, or a standalone document",
+        help="with --format latex: an align* snippet (default), the result alone as one equation (cases), a "
+        "section to \\input (the packages it needs are printed on stderr), or a standalone document",
+    )
+    parser.add_argument(
+        "--line-width",
+        type=_line_width,
+        default=None,
+        metavar="N",
+        help="with --format latex: break a right-hand side longer than N characters of LaTeX at its top-level "
+        "terms (default 80; 0 never breaks)",
     )
     parser.add_argument(
         "--notation",
@@ -100,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="REL",
             help="a fact about parameters, e.g. 'a<b' (repeatable)",
         )
+        if name == "prox":
+            p.add_argument(
+                "--route",
+                choices=("auto", "convex", "global"),
+                default="auto",
+                help="auto (default): the convex algorithm when the penalty is convex, global minimisation when it is "
+                "not (the derivation says which and why); convex: refuse a non-convex penalty; global: always "
+                "enumerate candidates",
+            )
         _add_format(p)
         _add_timeout(p)
 
@@ -202,7 +230,14 @@ def _render(obj: Any, args: argparse.Namespace) -> str:
     fmt = args.format
     if fmt == "latex":
         form = getattr(args, "form", "snippet")
+        width = getattr(args, "line_width", None)
+        if width is not None:
+            settings["line_width"] = width or None
+        if form == "section":
+            _print_requirements(obj)
         if hasattr(obj, "proof"):  # a theorem: theorem + proof environments
+            if form == "cases":
+                raise OptionError("a theorem has no single result: --form cases is for prox, subgradient, estimator")
             return obj.to_latex(**settings)
         return obj.to_latex(form=form, **settings)
     if fmt == "markdown":
@@ -210,6 +245,18 @@ def _render(obj: Any, args: argparse.Namespace) -> str:
     if notation:
         settings["notation"] = {k: v.lstrip("\\") for k, v in notation.items()}
     return obj.to_text(**settings)
+
+
+def _print_requirements(obj: Any) -> None:
+    """Say on stderr what the preamble of the paper that ``\\input``s a section needs (stdout stays pure LaTeX)."""
+    from .printing.latex import latex_preamble
+
+    lines = latex_preamble().splitlines()
+    if hasattr(obj, "proof"):
+        from proofs.core import LATEX_PREAMBLE
+
+        lines += LATEX_PREAMBLE.strip().splitlines()
+    print("derive: the section needs in the preamble: " + " ".join(lines), file=sys.stderr)
 
 
 def _parse_assumptions(texts: Sequence[str]) -> Any:
@@ -262,7 +309,7 @@ def _catalogue_prox(args: argparse.Namespace) -> Any:
     if args.var != "x":
         raise OptionError(f"the catalogue entry {args.expr!r} is a penalty in x; drop --var")
     facts = sp.And(chosen.context, _parse_assumptions(args.assume))
-    return prox(chosen.penalty, x, v, assumptions=facts, route="auto")
+    return prox(chosen.penalty, x, v, assumptions=facts, route=args.route)
 
 
 def _run(args: argparse.Namespace) -> str:
@@ -286,7 +333,7 @@ def _run(args: argparse.Namespace) -> str:
 
             if variable == v:
                 raise OptionError("the variable cannot be v: v is the argument of the prox")
-            return _render(prox(expr, variable, v, assumptions=assumptions), args)
+            return _render(prox(expr, variable, v, assumptions=assumptions, route=args.route), args)
         from .subgradient import subdifferential
 
         return _render(subdifferential(expr, variable, assumptions=assumptions), args)

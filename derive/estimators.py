@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import itertools
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -54,14 +55,24 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .checks import DIGITS, POINTS, SEED, check_equal, check_member, sample_points
+from .checks import DIGITS, POINTS, SEED, check_equal, check_member, is_zero, sample_points
 from .conventions import Convention, Scaling, get_convention, lam1, lam2
 from .core import Check, Derivation, DerivationBuilder
-from .errors import NoClosedFormError, OptionError, UnsupportedPenaltyError, VerificationError
+from .errors import (
+    AssumptionError,
+    NoClosedFormError,
+    OptionError,
+    UnsupportedPenaltyError,
+    VariableError,
+    VerificationError,
+    WeightError,
+)
 from .notation import Norm, Objective, Prox
+from .penalties import sign_of
 from .printing.text import expr_to_text
 from .prox import compact_form, prox
 from .symbols import beta, lam, v, x, z
+from .validate import validate_assumptions, validate_functions, validate_weight
 
 __all__ = [
     "ESTIMATORS",
@@ -561,8 +572,59 @@ def _as_number(name: str, value: Any) -> sp.Expr:
     return number
 
 
+def _weight_symbols(spec: EstimatorSpec, scaling: Scaling) -> set[sp.Symbol]:
+    """The penalty weights: symbols of the weights (and of the terms, for SCAD and MCP), not shape parameters."""
+    found: set[sp.Symbol] = set()
+    for w in spec.weights_under(scaling):
+        found |= sp.sympify(w).free_symbols
+    if not spec.homogeneous:
+        for term in spec.terms:
+            found |= sp.sympify(term).free_symbols
+    return found - {*spec.shape_parameters, beta, z, rho, r} - set(sp.sympify(scaling.gram_scale).free_symbols)
+
+
+def _shown_name(symbol: sp.Symbol) -> str:
+    return symbol.name
+
+
+def _as_weight(symbol: sp.Symbol, value: Any) -> sp.Expr:
+    """A weight's value: a finite real number >= 0 (0 is the degenerate branch, decided by the caller)."""
+    name = _shown_name(symbol)
+    fix = f"pass a positive real number, e.g. {'lam' if name == 'lambda' else name}=1"
+    if isinstance(value, str):
+        number = _as_number(name, value)
+    else:
+        if (isinstance(value, float) and math.isinf(value)) or (
+            isinstance(value, sp.Basic) and value.has(sp.oo, -sp.oo)
+        ):
+            raise WeightError(f"the weight {name} must be finite, got {value}; {fix}")
+        try:
+            validate_weight(value, name=name, positive=False)
+        except WeightError as exc:
+            if "nonnegative" in str(exc):  # a negative number: say what is allowed, and what 0 means
+                raise WeightError(
+                    f"the weight {name} must be positive ({name} > 0), got {value}; {fix} ({name} = 0 gives the "
+                    "unpenalised least-squares estimate)"
+                ) from None
+            raise WeightError(f"{exc}; {fix}") from None
+        number = _as_number(name, value)
+    if number.is_negative or number.is_extended_real is not True:  # a string such as "-1"
+        raise WeightError(f"the weight {name} must be positive ({name} > 0), got {number}; {fix}")
+    return number
+
+
 def _bind(spec: EstimatorSpec, scaling: Scaling, design: str, params: dict[str, Any]) -> dict[sp.Symbol, sp.Expr]:
+    """Validate and convert the given parameter values.
+
+    Weights (lambda, lambda1, lambda2, alpha, l1_ratio) go through :func:`derive.validate.validate_weight`:
+    negative, NaN, infinite or non-real values raise :class:`WeightError` naming the weight and the fix.  A zero
+    weight is the degenerate branch: allowed when it removes the whole penalty (the estimate is then the
+    unpenalised least-squares one, derived by :func:`_method_unpenalised`), else a :class:`WeightError` saying
+    what the penalty would reduce to.  Other parameters (gamma, a, p, M, n, d) must satisfy their symbols'
+    assumptions and the source paper's facts (``OptionError``).
+    """
     known = _parameter_symbols(spec, scaling, design)
+    weights = _weight_symbols(spec, scaling)
     given = dict(spec.defaults)
     given.update(params)
     unknown = sorted(set(given) - set(known))
@@ -572,19 +634,52 @@ def _bind(spec: EstimatorSpec, scaling: Scaling, design: str, params: dict[str, 
             f"{', '.join(sorted(k for k in known if k != 'lam')) or 'none'}"
         )
     values: dict[sp.Symbol, sp.Expr] = {}
+    zeros: list[sp.Symbol] = []
     for name, value in given.items():
         symbol = known[name]
-        number = _as_number(name, value)
+        if symbol in weights:
+            number = _as_weight(symbol, value)
+            if number == 0:
+                zeros.append(symbol)
+                values[symbol] = sp.Integer(0)
+                continue
+        else:
+            number = _as_number(name, value)
         if symbol.is_positive and not number > 0:
             raise OptionError(f"parameter {name} must be positive, got {number}")
         if symbol.is_integer and not number.is_integer:
             raise OptionError(f"parameter {name} must be an integer, got {number}")
         values[symbol] = number
+    if zeros:
+        _check_zero_weights(spec, scaling, design, values, zeros)
     for fact in (spec.context, scaling.context):
         held = sp.sympify(fact).subs(values)
         if held is sp.false:
             raise OptionError(f"the parameters {params} violate {fact} ({spec.name})")
     return values
+
+
+def _check_zero_weights(
+    spec: EstimatorSpec, scaling: Scaling, design: str, values: dict[sp.Symbol, sp.Expr], zeros: list[sp.Symbol]
+) -> None:
+    """A zero weight must remove the whole penalty (the degenerate branch); say what it would leave otherwise."""
+    names = ", ".join(f"{_shown_name(s)} = 0" for s in zeros)
+    if design == "general":
+        raise WeightError(
+            f"{names} removes the {spec.label}'s penalty: with a general design that is ordinary least squares, "
+            "not derived here; pass a positive weight or use design='orthonormal' or 'diagonal'"
+        )
+    if spec.method == "corrected":
+        raise WeightError(
+            f"{names}: the corrected elastic net needs lambda1, lambda2 > 0 (its correction factor is defined for "
+            "both terms); pass positive weights, or use the lasso or ridge estimator"
+        )
+    left = sp.simplify(spec.penalty(spec.weights_under(scaling)).subs(values) - spec.constraint)
+    if left.has(spec.variable) and left != 0:
+        raise WeightError(
+            f"{names} does not remove the {spec.label}'s penalty: it reduces to {sp.sstr(left)}, another estimator; "
+            f"pass {' and '.join(_shown_name(s) + ' > 0' for s in zeros)}, or use the estimator of that penalty"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -679,9 +774,7 @@ def estimator(
         scaling = conv.scaling(penalty)
         title = f"The {spec.label} estimate for {_DESIGN_WORDS[design]} ({conv.name} convention)"
     else:
-        pen = sp.sympify(penalty)
-        if not isinstance(pen, sp.Expr) or beta not in pen.free_symbols:
-            raise UnsupportedPenaltyError(f"the penalty must be a SymPy expression in {beta} (derive.symbols.beta)")
+        pen = _user_penalty(penalty)
         label = expr_to_text(pen)
         spec = EstimatorSpec(
             "penalty", label, "user penalty", (pen,), (sp.Integer(1),), words=(f"sum_j g(beta_j), g = {label}",)
@@ -697,7 +790,37 @@ def estimator(
     c = sp.sympify(scaling.loss_weight).subs(values)
     s = sp.sympify(s).subs(values)
     setup = _Setup(spec, conv, scaling, design, c, s, weights, tuple(values.items()), context, title)
+    if spec.method != "subset" and any(value == 0 for value in values.values()):
+        return _method_unpenalised(setup)  # a zero weight that removes the penalty (checked by _bind)
     return _METHODS[spec.method](setup)
+
+
+def _user_penalty(penalty: Any) -> sp.Expr:
+    """Validate a penalty given as an expression: supported functions, in beta, parameters with assumptions."""
+    if isinstance(penalty, str):
+        raise UnsupportedPenaltyError(
+            f"unknown estimator {penalty!r}; a penalty must be a SymPy expression in derive.symbols.beta (parse text "
+            "with derive.parse.parse_expression first)"
+        )
+    try:
+        pen = sp.sympify(penalty, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise UnsupportedPenaltyError(
+            f"the penalty must be a SymPy expression in derive.symbols.beta, got {type(penalty).__name__}"
+        ) from None
+    validate_functions(pen)
+    if beta not in pen.free_symbols:
+        others = sorted((s for s in pen.free_symbols if s not in (z, lam)), key=lambda s: s.name)
+        hint = (
+            f"; it is a function of {others[0]}: write it in beta, e.g. penalty.subs({others[0]}, beta)"
+            if others
+            else ""
+        )
+        raise VariableError(
+            f"the penalty {sp.sstr(pen)} is not a function of the coefficient beta (derive.symbols.beta){hint}"
+        )
+    validate_assumptions(pen, beta)
+    return pen
 
 
 _DESIGN_WORDS = MappingProxyType(
@@ -840,6 +963,8 @@ def _method_prox(setup: _Setup) -> Derivation:
     )
     route = "convex" if spec.convex else "auto"
     facts = setup.sub(spec.context)
+    if not spec.convex and not spec.homogeneous:
+        facts = _objective_convexity(builder, setup, scaled, facts)
     if route == "convex":
         inner = prox(scaled, beta, z) if facts is sp.true else prox(scaled, beta, z, assumptions=facts)
     else:
@@ -876,7 +1001,214 @@ def _method_prox(setup: _Setup) -> Derivation:
         lambda: check_minimiser(objective, beta, result, context=builder.context),
     )
     extras = _clean_zero_set(builder, extras)
+    extras = _zero_set_threshold(extras)
     return _finish(builder, setup, result, cases, extras, objective=objective)
+
+
+# -- the degenerate branch: a zero weight removes the penalty ------------------------------------
+def _method_unpenalised(setup: _Setup) -> Derivation:
+    """All weights 0: least squares per coordinate (with the estimator's constraint, if any)."""
+    spec, c, s = setup.spec, setup.c, setup.s
+    b, data = spec.variable, spec.data
+    zeros = ", ".join(f"{k} = 0" for k, val in setup.values if val == 0)
+    builder = _preamble(setup)
+    objective = setup.objective
+    # facts about parameters the objective no longer has (SCAD's a > 2) cannot be sampled: drop them
+    builder.context = sp.And(*(f for f in _conjuncts(builder.context) if f.free_symbols <= objective.free_symbols))
+    builder.define(
+        Objective("F", b),
+        objective,
+        f"{zeros}: the penalty's terms vanish (the degenerate branch); per coordinate the objective is the loss"
+        + (" and the constraint" if spec.constraint != 0 else ""),
+    )
+    smooth = sp.expand(c * s * (b - data) ** 2)
+    feasible = sp.simplify(setup.sub(spec.constraint).subs(b, data)) == 0
+    if feasible:
+        builder.claim(
+            sp.Derivative(smooth, b),
+            "=",
+            sp.Integer(0),
+            f"the loss is a strictly convex quadratic in {b} ({sp.sstr(c * s)} > 0): its minimiser is where its "
+            f"derivative vanishes, {b} = {data} (the OLS coordinate)"
+            + (
+                "; it satisfies the constraint, so it is also the constrained minimiser" if spec.constraint != 0 else ""
+            ),
+            lambda: check_equal(sp.diff(smooth, b).subs(b, data), 0),
+        )
+        result = data
+        cases: tuple[Any, ...] = ((data, sp.S.Reals if data == z else sp.Interval(0, sp.oo)),)
+        extras: list[tuple[str, Any]] = [
+            ("route", "convex"),
+            ("zero_set", sp.FiniteSet(0)),
+            ("threshold", sp.Integer(0)),
+        ]
+    else:
+        inner = prox(setup.sub(spec.constraint), b, data)
+        builder.define(BETA_HAT, Prox(setup.sub(spec.constraint), b, data), "the constraint's prox at z", rel="=")
+        builder.include(inner, prefix="prox: ")
+        result, cases, extras = inner.result, inner.cases, list(inner.extras)
+    builder.claim(
+        BETA_HAT,
+        "=",
+        result,
+        "the estimate, checked against the objective F at random z (local slopes and a global grid)",
+        lambda: check_minimiser(objective, b, result, context=builder.context),
+    )
+    return _finish(
+        builder,
+        setup,
+        result,
+        cases,
+        extras,
+        objective=objective,
+        variable=data,
+        lhs=BETA_HAT if b == beta else sp.Symbol("rhohat", real=True),
+    )
+
+
+def _zero_set_threshold(extras: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The estimator's threshold is the sup of the zero set (the prox's may be its first jump, which lies above
+    the zero set when the global minimiser jumps between two non-zero values)."""
+    values = dict(extras)
+    zero = values.get("zero_set")
+    if not isinstance(zero, sp.Interval) or "threshold" not in values or zero.sup == values["threshold"]:
+        return extras
+    return [(k, zero.sup if k == "threshold" else val) for k, val in extras]
+
+
+# -- the convexity of the per-coordinate objective (SCAD, MCP) ----------------------------------
+def _curvatures(scaled: sp.Expr, facts: Any) -> list[tuple[sp.Interval, sp.Expr]] | None:
+    """``F''/(2cs) = 1 + g''`` on each finite piece of the scaled penalty g, when constant there (else None)."""
+    from .penalties import analyse
+
+    structure = analyse(scaled, beta, assumptions=facts)
+    out = []
+    for piece in structure.pieces:
+        if not piece.finite:
+            continue
+        curvature = sp.simplify(1 + sp.diff(piece.expr, beta, 2))
+        if curvature.has(beta):
+            return None
+        out.append((piece.interval, curvature))
+    for k in structure.breakpoints:  # a continuous penalty whose slope does not drop: F is C^1 or kinks upwards
+        if k.value is sp.oo or sign_of(k.right - k.left, facts) not in (0, 1):
+            return None
+    return out
+
+
+def _solve_boundary(curvature: sp.Expr, facts: Any, order: list[sp.Symbol]) -> tuple[Any, sp.Symbol, Any] | None:
+    """``(condition, symbol, bound)``: ``curvature > 0`` written as ``symbol > bound`` (or ``<``), if monotone."""
+    for symbol in order:
+        if symbol not in curvature.free_symbols:
+            continue
+        roots = [root for root in sp.solve(curvature, symbol) if sign_of(root, facts) == 1]
+        if len(roots) != 1:
+            continue
+        slope = sign_of(sp.diff(curvature, symbol), facts)
+        if slope not in (1, -1):
+            continue
+        bound = sp.simplify(roots[0])
+        return (symbol > bound if slope == 1 else symbol < bound), symbol, bound
+    return None
+
+
+def _check_boundary(curvature: sp.Expr, symbol: sp.Symbol, bound: Any, facts: Any) -> Check:
+    if is_zero(curvature.subs(symbol, bound)) is not True:
+        raise VerificationError(f"the curvature {curvature} is not 0 at {symbol} = {bound}")
+    if sign_of(sp.diff(curvature, symbol), facts) not in (1, -1):
+        raise VerificationError(f"the curvature {curvature} is not monotone in {symbol}")
+    return Check(
+        "symbolic",
+        f"the curvature vanishes at {symbol} = {sp.sstr(bound)} (simplifies to 0) and is strictly monotone in "
+        f"{symbol} (the sign of its derivative follows from {sp.sstr(facts)})",
+    )
+
+
+def _objective_convexity(builder: DerivationBuilder, setup: _Setup, scaled: sp.Expr, facts: Any) -> Any:
+    """Derive when the per-coordinate objective of a non-convex penalty is convex; assume it as the papers do.
+
+    Fan and Li (2001) take a > 2 and Zhang (2010) gamma > 1 for standardised columns (2cs = 1): exactly the
+    condition that F(beta)/(2cs) = (beta - z)^2/2 + g(beta) is strictly convex (g = penalty/(2cs)).  With
+    another column scale (X^T X = D, loss weight c) the same requirement reads a > 1 + 1/(2cd) and
+    gamma > 1/(2cd) (Breheny and Huang 2011, Section 2.2, for v_j = x_j^T x_j/n): derived here from the
+    curvature 1 + g'' of each piece.  When the parameters are numbers that violate it, nothing is assumed and
+    the global route decides (the minimiser may jump); when SymPy cannot decide it, it is added as an
+    assumption, stated as a step.  Returns the facts to derive under.
+    """
+    curvatures = _curvatures(scaled, facts)
+    if curvatures is None:
+        return facts
+    undecided = []
+    for interval, curvature in curvatures:
+        sign = sign_of(curvature, facts)
+        if sign in (0, -1):
+            builder.claim(
+                sp.Symbol("F''/(2cs)"),
+                "<=",
+                sp.Integer(0),
+                f"on {sp.sstr(interval)} the per-coordinate objective has curvature {sp.sstr(curvature)} <= 0: it is "
+                "not convex at these parameter values (outside the source paper's assumption), so the minimiser may "
+                "jump; the global route decides",
+                lambda curvature=curvature: check_member(curvature, sp.Interval(-sp.oo, 0), condition=facts),
+            )
+            return facts
+        if sign is None:
+            undecided.append((interval, curvature))
+    if not undecided:
+        if len(curvatures) > 1:
+            lowest = min((c for _, c in curvatures), key=sp.default_sort_key)
+            builder.claim(
+                sp.Symbol("F''/(2cs)"),
+                ">",
+                sp.Integer(0),
+                "the per-coordinate objective is strictly convex although the penalty is not: its curvature "
+                f"1 + g'' on every piece is positive (e.g. {sp.sstr(lowest)}) where {sp.sstr(facts)} holds",
+                lambda: check_member(lowest, sp.Interval.open(0, sp.oo), condition=facts),
+            )
+        return facts
+    order = [*setup.spec.shape_parameters, d, *sorted(setup.sub(sp.Tuple(*setup.weights)).free_symbols, key=str)]
+    conditions = []
+    for interval, curvature in undecided:
+        solved = _solve_boundary(curvature, facts, [s for s in order if s in curvature.free_symbols])
+        if solved is None:
+            raise AssumptionError(
+                f"cannot decide whether the per-coordinate {setup.spec.label} objective is convex: its curvature "
+                f"{sp.sstr(curvature)} on {sp.sstr(interval)} has no decided sign; give the parameters as numbers "
+                "(e.g. d=2) or choose them so that the curvature is positive"
+            )
+        condition, symbol, bound = solved
+        if condition in conditions:  # the mirror piece (the penalty is even): the same condition
+            continue
+        conditions.append(condition)
+        builder.claim(
+            condition.lhs,
+            condition.rel_op,
+            condition.rhs,
+            f"assumption, as in the source paper (SCAD: a > 2, Fan and Li 2001; MCP: gamma > 1, Zhang 2010 - both "
+            "the condition for unit column norms; Breheny and Huang 2011 for other scales): the per-coordinate "
+            f"objective is strictly convex, its curvature {sp.sstr(curvature)} on {sp.sstr(interval)} positive; "
+            f"the curvature vanishes at {symbol} = {sp.sstr(bound)} and is monotone in {symbol}. For parameters "
+            "violating it pass them as numbers: the global route then derives the jumping estimate",
+            lambda curvature=curvature, symbol=symbol, bound=bound: _check_boundary(curvature, symbol, bound, facts),
+        )
+    return _replace_facts(builder, facts, conditions)
+
+
+def _conjuncts(fact: Any) -> tuple[Any, ...]:
+    fact = sp.sympify(fact)
+    return fact.args if isinstance(fact, sp.And) else () if fact is sp.true else (fact,)
+
+
+def _replace_facts(builder: DerivationBuilder, facts: Any, conditions: list[Any]) -> Any:
+    """Add the derived conditions; they replace the paper's facts on the same symbol (a > 2 becomes a > 1 + 1/d:
+    the paper's condition is the same requirement at unit column norm)."""
+    symbols = {c.lhs for c in conditions}
+
+    def kept(fact: Any) -> list[Any]:
+        return [f for f in _conjuncts(fact) if not (f.free_symbols & symbols) or f in conditions]
+
+    builder.context = sp.And(*kept(builder.context), *conditions)
+    return sp.And(*kept(facts), *conditions)
 
 
 def _empty_parts(zero: sp.Set) -> tuple[sp.Set, list[sp.Set]]:

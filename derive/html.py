@@ -466,6 +466,10 @@ figcaption { font-size: 0.9rem; color: var(--muted); text-align: left; }
 table.summary { border-collapse: collapse; font-size: 0.9rem; width: 100%; }
 table.summary th, table.summary td { border-bottom: 1px solid var(--rule); padding: 0.25rem 0.4rem; }
 table.summary td.n { text-align: right; font-variant-numeric: tabular-nums; }
+div.wide { overflow-x: auto; }
+table.results { border-collapse: collapse; font-size: 0.9rem; }
+table.results th, table.results td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: left;
+  vertical-align: top; }
 footer { margin-top: 2rem; border-top: 1px solid var(--rule); padding-top: 0.6rem; font-size: 0.8rem;
          color: var(--muted); }
 """
@@ -527,6 +531,8 @@ def _summary_table(printer: DeriveHtmlPrinter, sections: Sequence[Any]) -> str:
     rows = []
     for section in sections:
         for item in section.items:
+            if _is_figure(item) or not (hasattr(item, "proof") or hasattr(item, "steps")):
+                continue  # figures and tables have no steps of their own
             d = item.proof if hasattr(item, "proof") else item
             counts = d.methods
             cells = "".join(f'<td class="n">{counts.get(m, 0)}</td>' for m in _METHODS)
@@ -536,6 +542,18 @@ def _summary_table(printer: DeriveHtmlPrinter, sections: Sequence[Any]) -> str:
     head = "".join(f"<th>{m}</th>" for m in ("derivation", "steps", *_METHODS))
     return "\n".join(
         ['<table class="summary">', f"<thead><tr>{head}</tr></thead>", "<tbody>", *rows, "</tbody>", "</table>"]
+    )
+
+
+def _is_figure(item: Any) -> bool:
+    return hasattr(item, "caption") and hasattr(item, "name") and not hasattr(item, "steps")
+
+
+def _figure_html(printer: DeriveHtmlPrinter, name: str, caption: str, number: int) -> str:
+    alt = html.escape(" ".join(caption.split()))
+    return (
+        f'<figure id="fig-{_slug(name)}"><img src="figures/{html.escape(name)}.svg" alt="{alt}">'
+        f"<figcaption>Figure {number}. {printer._print_html_prose(caption)}</figcaption></figure>"
     )
 
 
@@ -591,10 +609,13 @@ def build_site(
     """
     printer = DeriveHtmlPrinter(settings)
     svgs: dict[str, bytes] = {}
-    if figures:
+    # Figures shown on the index page, then those standing inside a chapter (objects with ``name``
+    # and ``caption`` and no ``steps``, such as :class:`derive.report.Figure`).
+    inline = [(item.name, item.caption) for section in sections for item in section.items if _is_figure(item)]
+    if figures or inline:
         if figures_dir is None:
             raise HtmlBuildError("build_site got figures but no figures_dir holding their .svg files")
-        for name, _ in figures:
+        for name, _ in (*figures, *inline):
             source = Path(figures_dir) / f"{name}.svg"
             if not source.is_file():
                 raise HtmlBuildError(f"figure {name!r}: {source} not found (save it with formats=('svg',))")
@@ -609,6 +630,7 @@ def build_site(
 
     documents: dict[str, str] = {}
     theorem_number = 0
+    figure_number = 0
     for index, page in enumerate(pages):
         if page.kind == "index":
             body = [f"<h1>{html.escape(title)}</h1>"]
@@ -616,12 +638,9 @@ def build_site(
                 body.append(f"<blockquote><p>{printer._print_html_prose(question)}</p></blockquote>")
             if intro:
                 body.append(f"<p>{printer._print_html_prose(intro)}</p>")
-            for number, (name, caption) in enumerate(figures, start=1):
-                alt = html.escape(" ".join(caption.split()))
-                body.append(
-                    f'<figure id="fig-{_slug(name)}"><img src="figures/{html.escape(name)}.svg" alt="{alt}">'
-                    f"<figcaption>Figure {number}. {printer._print_html_prose(caption)}</figcaption></figure>"
-                )
+            for name, caption in figures:
+                figure_number += 1
+                body.append(_figure_html(printer, name, caption, figure_number))
             body.append("<h2>Contents</h2>")
             body.append('<ol class="contents">')
             body += [f'<li><a href="{p.filename}">{html.escape(p.title)}</a></li>' for p in pages[1:]]
@@ -633,6 +652,13 @@ def build_site(
                 body.append(f"<p>{printer._print_html_prose(section.text)}</p>")
             anchors: dict[str, int] = {}
             for item in section.items:
+                if _is_figure(item):
+                    figure_number += 1
+                    body.append(_figure_html(printer, item.name, item.caption, figure_number))
+                    continue
+                if hasattr(item, "_html"):  # a table
+                    body.append(item._html(printer))
+                    continue
                 is_theorem = hasattr(item, "proof")
                 base = _slug(item.name if is_theorem else item.title)
                 anchors[base] = anchors.get(base, 0) + 1

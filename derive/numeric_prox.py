@@ -42,24 +42,31 @@ ITERATIONS = 200
 def bisect_increasing(f: Callable[[np.ndarray], np.ndarray], lo: Any, hi: Any) -> np.ndarray:
     """Elementwise root of an increasing ``f`` with ``f(lo) <= 0 <= f(hi)``, by bisection.
 
-    Stops when every bracket is at most 4 ulps wide or after :data:`ITERATIONS` halvings.
+    Stops when every bracket is at most 4 ulps wide (tested every 8 halvings) or after :data:`ITERATIONS`
+    halvings.  A NaN bracket counts as converged and gives NaN.  All brackets halve together, so only the
+    lower ends move (``lo += (f(mid) < 0) * half``, in place): per halving, the call of ``f`` and four passes.
 
     Examples
     --------
     >>> import numpy as np
     >>> bisect_increasing(lambda t: t**3 - 2, np.zeros(1), np.full(1, 2.0))
     array([1.25992105])
+    >>> bisect_increasing(lambda t: t - 1, np.array([np.nan, 0.0]), np.array([np.nan, 2.0]))
+    array([nan,  1.])
     """
-    lo, hi = np.array(lo, dtype=float, copy=True), np.array(hi, dtype=float, copy=True)
+    lo = np.array(lo, dtype=float, copy=True)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        for _ in range(ITERATIONS):
-            mid = (lo + hi) / 2
-            if np.all(hi - lo <= 4 * np.spacing(np.maximum(np.abs(lo), np.abs(hi)))):
-                break
+        half = np.asarray(hi, dtype=float) - lo  # every bracket halves each step: only lo and the width change
+        mid, step = np.empty_like(lo), np.empty_like(lo)
+        for i in range(ITERATIONS):
+            if i % 8 == 0 and not np.any(half > 4 * np.spacing(np.abs(lo) + half)):
+                break  # NaN brackets compare False: they count as converged
+            half *= 0.5
+            np.add(lo, half, out=mid)
             below = f(mid) < 0
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-    return (lo + hi) / 2
+            np.multiply(below, half, out=step)
+            lo += step
+        return lo + half / 2
 
 
 def lambert_w(z: Any) -> np.ndarray:
@@ -92,9 +99,13 @@ def _lambdify(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..., An
 
 
 def _solve_condition_set(value: sp.ConditionSet, args: tuple[sp.Symbol, ...], arrays: list[np.ndarray]) -> np.ndarray:
-    """The unique root of the (increasing, slope >= 1) equation of a ConditionSet, elementwise."""
+    """The unique root of the (increasing, slope >= 1) equation of a ConditionSet, elementwise.
+
+    At ``v = +inf`` (``-inf``) the root is the limit, the upper (lower) end of the piece: ``x + g'(x) = v`` is
+    increasing and continuous on the piece, so its root tends to the end as v grows without bound.
+    """
     symbol, condition, base = value.args
-    phi = _lambdify(condition.lhs - condition.rhs, (symbol, *args))
+    phi = _lambdify(_cheapest(condition.lhs - condition.rhs), (symbol, *args))
     shape = np.broadcast(*arrays).shape
     start = base.start if base.start is not sp.S.NegativeInfinity else None
     end = base.end if base.end is not sp.S.Infinity else None
@@ -110,13 +121,38 @@ def _solve_condition_set(value: sp.ConditionSet, args: tuple[sp.Symbol, ...], ar
         x0 = np.zeros(shape)
     x0 = np.broadcast_to(x0, shape).astype(float)
     with np.errstate(all="ignore"):
-        radius = np.abs(phi(x0, *arrays)) * (1 + 1e-12) + 1e-300
+        # start at v itself, clipped into the piece: the root x = v - g'(x) is then within |g'(x0)| of it
+        # (a bracket as tight as a hand-written one when g' is bounded); where phi is not finite there, the
+        # piece's own point x0 is used
+        near = (
+            np.clip(np.asarray(arrays[0], dtype=float), low, high)
+            if (low is not None or high is not None)
+            else arrays[0]
+        )
+        at_near = phi(near, *arrays)
+        usable = np.isfinite(at_near)
+        x0 = np.where(usable, near, x0)
+        radius = np.abs(np.where(usable, at_near, phi(x0, *arrays))) * (1 + 1e-12) + 1e-300
     lo, hi = x0 - radius, x0 + radius
     if low is not None:
         lo = np.maximum(lo, low)
     if high is not None:
         hi = np.minimum(hi, high)
-    return bisect_increasing(lambda t: phi(t, *arrays), lo, hi)
+    root = bisect_increasing(lambda t: phi(t, *arrays), lo, hi)
+    root = np.where(radius <= 1e-300, x0, root)  # phi(x0) = 0: x0 is the root itself (v = 0 for log cosh)
+    v = arrays[0]
+    root = np.where(np.isposinf(v), np.inf if high is None else high, root)
+    return np.where(np.isneginf(v), -np.inf if low is None else low, root)
+
+
+def _cheapest(expr: sp.Expr) -> sp.Expr:
+    """``expr`` or its SymPy simplification (an identity), whichever has fewer operations.
+
+    ``sinh(x)/cosh(x)`` becomes ``tanh(x)``: one ufunc call instead of three, and no ``inf/inf = nan`` for
+    ``|x| > 710``, where sinh and cosh overflow.
+    """
+    simpler = sp.simplify(expr)
+    return simpler if sp.count_ops(simpler) < sp.count_ops(expr) else expr
 
 
 def _implicit_values(implicit: Any, args: tuple[sp.Symbol, ...], arrays: list[np.ndarray]) -> np.ndarray:
@@ -141,11 +177,24 @@ def _implicit_values(implicit: Any, args: tuple[sp.Symbol, ...], arrays: list[np
         return phi(root, *arrays)
 
 
-def numeric_prox(d: Derivation) -> Callable[..., np.ndarray]:
+def numeric_prox(d: Derivation) -> Callable[..., Any]:
     """A vectorised NumPy prox ``f(v, *parameters)`` from any prox derivation.
 
     Parameters are positional in the order of ``d.parameters`` or by keyword
-    (``lam`` for ``lambda``), as for :meth:`~derive.core.Derivation.numeric`.
+    (``lam`` for ``lambda``), as for :meth:`~derive.core.Derivation.numeric`;
+    they broadcast against ``v`` like ufunc arguments and are checked against
+    their symbols' assumptions (``lam=-1`` raises :class:`~derive.errors.WeightError`).
+
+    Closed-form results go through :meth:`~derive.core.Derivation.numeric`
+    (ufuncs only: any NumPy-like array flows through).  Results with a root or
+    an implicit threshold are computed by bisection, which needs concrete
+    values (it tests convergence): a **Dask** array (anything with
+    ``map_blocks`` and ``__dask_graph__``) is evaluated lazily block by block
+    with ``dask.array.map_blocks`` after broadcasting the arguments, and the
+    result is a Dask array; other inputs are converted with
+    ``numpy.asarray`` (unavoidable there).  NaN in any argument gives NaN;
+    ``v = +-inf`` gives the limit of the prox (``+-inf``, or the end of the
+    domain for a bounded one), as NumPy's own ufuncs do for their limits.
 
     Examples
     --------
@@ -156,7 +205,12 @@ def numeric_prox(d: Derivation) -> Callable[..., np.ndarray]:
     >>> xs = f(np.array([-3.0, 0.0, 2.0]))
     >>> np.allclose(xs + np.tanh(xs), [-3.0, 0.0, 2.0])
     True
+    >>> f(np.array([np.nan, np.inf, -np.inf]))
+    array([ nan,  inf, -inf])
     """
+    from .numeric import bind_arguments
+    from .validate import parameter_checker
+
     extras = dict(d.extras)
     expr = extras.get("selection", extras.get("compact", d.result))
     args = (d.variable, *d.parameters)
@@ -169,9 +223,10 @@ def numeric_prox(d: Derivation) -> Callable[..., np.ndarray]:
     placeholders.update({cs: sp.Dummy("root") for cs in unsolved})
     body = expr.xreplace(placeholders)
     kernel = _lambdify(body, (*args, *placeholders.values()))
+    check_parameters = parameter_checker(args[1:], names[1:], range(1, len(args)))
 
-    def evaluate(*values: Any, **named: Any) -> np.ndarray:
-        arrays = _bind(names, values, named)
+    def on_arrays(*values: Any) -> np.ndarray:
+        arrays = _broadcast(values)
         extra = []
         for key in placeholders:
             if isinstance(key, sp.ConditionSet):
@@ -180,16 +235,42 @@ def numeric_prox(d: Derivation) -> Callable[..., np.ndarray]:
                 imp = next(i for i in implicit if i.symbol == key)
                 extra.append(_implicit_values(imp, args, arrays))
         with np.errstate(all="ignore"):
-            return np.asarray(kernel(*arrays, *extra), dtype=float)
+            out = np.array(kernel(*arrays, *extra), dtype=float)
+        missing = np.zeros(out.shape, dtype=bool)
+        for a in arrays:
+            missing |= np.isnan(a)
+        if missing.any():
+            out = np.where(missing, np.nan, out)  # NaN in, NaN out (whatever branch NaN selected)
+        return out if out.ndim else out[()]
+
+    def evaluate(*values: Any, **named: Any) -> Any:
+        values = bind_arguments(names, values, named)
+        if check_parameters is not None:
+            check_parameters(values)
+        if any(_is_dask(value) for value in values):
+            return _map_blocks(on_arrays, values)
+        return on_arrays(*values)
 
     evaluate.__name__ = "numeric_prox"
     evaluate.__doc__ = f"prox from {d.title!r} at ({', '.join(names)})."
     return evaluate
 
 
-def _bind(names: list[str], values: tuple[Any, ...], named: dict[str, Any]) -> list[np.ndarray]:
-    from .numeric import bind_arguments
+def _is_dask(value: Any) -> bool:
+    return hasattr(value, "map_blocks") and hasattr(value, "__dask_graph__")
 
-    arrays = [np.asarray(value, dtype=float) for value in bind_arguments(names, values, named)]
+
+def _map_blocks(function: Callable[..., np.ndarray], values: tuple[Any, ...]) -> Any:
+    """Evaluate ``function`` lazily on the blocks of the broadcast (Dask) arguments."""
+    import dask.array as da
+
+    arrays = da.broadcast_arrays(*(value if _is_dask(value) else da.asarray(value) for value in values))
+    chunks = arrays[0].chunks if arrays[0].ndim else ()
+    aligned = [a.rechunk(chunks) if a.ndim else a for a in arrays]
+    return da.map_blocks(function, *aligned, dtype=float, meta=np.empty((0,) * aligned[0].ndim, dtype=float))
+
+
+def _broadcast(values: tuple[Any, ...]) -> list[np.ndarray]:
+    arrays = [np.asarray(value, dtype=float) for value in values]
     shape = np.broadcast(*arrays).shape
     return [np.broadcast_to(a, shape) for a in arrays]

@@ -43,9 +43,8 @@ _MYTH = (
     "A common explanation says that L1 punishes small weights more than L2 because |w| > w^2 when |w| < 1. That "
     "comparison depends on the units of w (rescale w by 10 and the crossover moves), so it cannot be the reason. "
     "What decides exact zeros is scale-free: the one-sided slope of the penalty at 0, which is lambda > 0 for L1 "
-    "and 0 for any penalty differentiable at 0 (Theorem 3)."
+    "and 0 for any penalty differentiable at 0 (the theorems below prove it, in this order)."
 )
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +72,110 @@ def _penalties() -> list[tuple[str, Any, Any]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A figure shown where it stands in a section: the figure's name in :data:`FIGURE_MAKERS`, and its caption."""
+
+    name: str
+    caption: str
+
+
+#: The figure functions, by name: (module, function) returning ``(fig, data)``, imported on first use.
+FIGURE_MAKERS: dict[str, tuple[str, str]] = {
+    "threshold_functions": ("figures.threshold_functions", "threshold_functions"),
+    "subdifferential": ("figures.subdifferential", "subdifferential_figure"),
+    "unit_balls": ("figures.unit_balls", "unit_balls_figure"),
+    "coefficient_paths": ("figures.coefficient_paths", "coefficient_paths_figure"),
+    "lp_family": ("figures.lp_family", "lp_family_figure"),
+    "zero_probability": ("figures.zero_probability", "zero_probability_figure"),
+    "risk_curves": ("figures.risk_curves", "risk_curves"),
+    "geometry": ("figures.geometry", "geometry_figure"),
+    "bayes": ("figures.bayes", "bayes_figure"),
+    "shrinkage_panels": ("figures.shrinkage_panels", "shrinkage_panels"),
+}
+
+#: Captions, by figure name (prose: symbol names such as lambda are set as math).
+_CAPTIONS = {
+    "threshold_functions": "Estimates against the OLS coordinate z for an orthonormal design (lambda = 1): the lasso "
+    "is exactly 0 on [-lambda, lambda], ridge only shrinks.",
+    "subdifferential": "The penalties and their subdifferentials drawn as sets: at the kink of |x| the "
+    "subdifferential is the whole vertical segment [-lambda, lambda].",
+    "unit_balls": "Penalties and their unit balls in two dimensions: the L1 ball has vertices on the axes, the L2 "
+    "ball has none.",
+    "coefficient_paths": "Coefficient paths against lambda for an orthonormal design: each lasso coefficient reaches "
+    "exactly 0 at lambda = |z_j|, ridge coefficients never do.",
+    "lp_family": "The prox of lambda|x|^p for several p: no threshold for p > 1, soft thresholding at p = 1, a "
+    "threshold with a jump for p < 1 (theorem lp-family).",
+    "zero_probability": "The probability that the estimate is exactly 0 against lambda, z ~ N(beta, 1): positive "
+    "for the lasso, 0 for ridge (theorem zero-probability).",
+    "risk_curves": "The risk of soft and hard thresholding (lambda = 2) and of ridge (lambda = 1) against the mean "
+    "mu (theorem risk).",
+    "geometry": "Two dimensions: the vertex cones of the L1 ball, the L2 ball without vertices, and the strips of "
+    "the penalised form (theorem geometry).",
+    "bayes": "Laplace and Gaussian priors; the MAP estimates and the posterior mean against z (theorem bayes).",
+    "shrinkage_panels": "Shrinkage estimators for an orthonormal design (ESL convention): each estimate against z "
+    "next to the 45-degree line, the zero set shaded.",
+}
+
+
+def _figure(name: str) -> tuple[Figure, ...]:
+    """The figure called ``name``, or nothing when its module is not part of this installation."""
+    import importlib.util
+
+    module, _ = FIGURE_MAKERS[name]
+    if importlib.util.find_spec(module) is None:
+        return ()
+    return (Figure(name, _CAPTIONS[name]),)
+
+
+#: Figures placed right after a theorem, by theorem name.
+_THEOREM_FIGURES = {
+    "zero-set": "threshold_functions",
+    "lp-family": "lp_family",
+    "zero-probability": "zero_probability",
+    "geometry": "geometry",
+    "bayes": "bayes",
+    "risk": "risk_curves",
+}
+
+
+def _theorems(names: Any) -> tuple[Any, ...]:
+    from proofs import THEOREMS
+
+    items: list[Any] = []
+    for name in names:
+        items.append(THEOREMS[name]())
+        if name in _THEOREM_FIGURES:
+            items += _figure(_THEOREM_FIGURES[name])
+    return tuple(items)
+
+
 def report_contents() -> list[Section]:
-    """Derive everything the report shows (pure: no files are written)."""
+    """Derive everything the report shows (pure: no files are written).
+
+    Sections hold derivations, theorems, :class:`Figure` references (drawn by
+    :func:`write_report`) and the two tables, in reading order.
+    """
     from proofs import THEOREMS
 
     from .estimators import estimator
     from .prox import prox
+    from .prox_table import prox_table
+    from .shrinkage_table import shrinkage_table
     from .subgradient import subdifferential
     from .symbols import lam, v, x
 
+    main = tuple(name for name in _MAIN_THEOREMS if name in THEOREMS)
     sections = [
         Section(
             "Subdifferentials: the kink at zero",
             "The subdifferential of |x| at 0 is an interval, not sign(0) = 0; that of x^2 is {0}.",
-            (subdifferential(lam * sp.Abs(x), x), subdifferential(lam * x**2, x)),
+            (
+                subdifferential(lam * sp.Abs(x), x),
+                subdifferential(lam * x**2, x),
+                *_figure("subdifferential"),
+                *_figure("unit_balls"),
+            ),
         ),
         Section(
             "Proximal operators, derived by one generic algorithm",
@@ -98,28 +187,30 @@ def report_contents() -> list[Section]:
             "Lasso and ridge for an orthonormal design",
             "For X^T X = I the least-squares term splits coordinate by coordinate and each estimate is a prox of the "
             "penalty at the OLS coordinate z. Both conventions are stated in each derivation's first step.",
-            tuple(estimator(name, convention=conv) for conv in ("esl", "sklearn") for name in ("lasso", "ridge")),
+            (
+                *(estimator(name, convention=conv) for conv in ("esl", "sklearn") for name in ("lasso", "ridge")),
+                *_figure("coefficient_paths"),
+            ),
         ),
-        Section(
-            "Why L1 is sparse and L2 is not",
-            _MYTH,
-            tuple(THEOREMS[name]() for name in _MAIN_THEOREMS if name in THEOREMS),
-        ),
+        Section("Why L1 is sparse and L2 is not", _MYTH, _theorems(main)),
         Section(
             "Further theorems: shrinkage, risk and the general criterion",
             "The same machinery, applied to the properties of the thresholding rules.",
-            tuple(build() for name, build in THEOREMS.items() if name not in _MAIN_THEOREMS),
+            _theorems(name for name in THEOREMS if name not in _MAIN_THEOREMS),
         ),
+        Section(_TABLE_TITLE, _TABLE_TEXT, (shrinkage_table("esl"), *_figure("shrinkage_panels"))),
+        Section(_PROX_TABLE_TITLE, _PROX_TABLE_TEXT, (prox_table(),)),
     ]
     return sections
 
 
 #: The main chapter's theorems, in the order a student can follow: why (zero set, marginal cost, the
-#: criterion at 0), the two estimators, how often, the geometric and the Bayesian views.
+#: criterion at 0, the L_p family), the two estimators, how often, the geometric and the Bayesian views.
 _MAIN_THEOREMS = (
     "zero-set",
     "marginal-cost",
     "kink-sparsity",
+    "lp-family",
     "lasso-vs-ridge",
     "zero-probability",
     "geometry",
@@ -127,50 +218,20 @@ _MAIN_THEOREMS = (
 )
 
 
-_FIGURES = (
-    ("threshold_functions", "Estimates against the OLS coordinate z for an orthonormal design (lambda = 1): the lasso "
-     "is exactly 0 on [-lambda, lambda], ridge only shrinks."),
-    ("subdifferential", "The penalties and their subdifferentials drawn as sets: at the kink of |x| the "
-     "subdifferential is the whole vertical segment [-lambda, lambda]."),
-    ("zero_probability", "The probability that the estimate is exactly 0 against lambda, z ~ N(beta, 1): positive "
-     "for the lasso, 0 for ridge (theorem zero-probability)."),
-    ("risk_curves", "The risk of soft and hard thresholding (lambda = 2) and of ridge (lambda = 1) against the mean "
-     "mu (theorem risk)."),
-    ("geometry", "Two dimensions: the vertex cones of the L1 ball, the L2 ball without vertices, and the strips of "
-     "the penalised form (theorem geometry)."),
-    ("bayes", "Laplace and Gaussian priors; the MAP estimates and the posterior mean against z (theorem bayes)."),
-    ("shrinkage_panels", "Shrinkage estimators for an orthonormal design (ESL convention): each estimate against z "
-     "next to the 45-degree line, the zero set shaded."),
-)
+def _figure_items(sections: list[Section]) -> list[Figure]:
+    return [item for section in sections for item in section.items if isinstance(item, Figure)]
 
 
-def _figures(directory: Path, formats: tuple[str, ...] = ("pdf", "png")) -> list[tuple[str, str]]:
-    from figures import (
-        bayes_figure,
-        geometry_figure,
-        risk_curves,
-        shrinkage_panels,
-        subdifferential_figure,
-        threshold_functions,
-        zero_probability_figure,
-    )
+def _figures(directory: Path, sections: list[Section], formats: tuple[str, ...] = ("pdf", "png")) -> None:
+    """Draw every figure the sections show into ``directory/figures`` in ``formats``."""
+    import importlib
+
     from figures.save import save_figure
 
-    makers = {
-        "threshold_functions": threshold_functions,
-        "subdifferential": subdifferential_figure,
-        "zero_probability": zero_probability_figure,
-        "risk_curves": risk_curves,
-        "geometry": geometry_figure,
-        "bayes": bayes_figure,
-        "shrinkage_panels": shrinkage_panels,
-    }
-    made = []
-    for name, caption in _FIGURES:
-        fig, _ = makers[name]()
-        save_figure(fig, directory / "figures" / name, formats=formats)
-        made.append((name, caption))
-    return made
+    for item in _figure_items(sections):
+        module, function = FIGURE_MAKERS[item.name]
+        fig, _ = getattr(importlib.import_module(module), function)()
+        save_figure(fig, directory / "figures" / item.name, formats=formats)
 
 
 def _latex_text(text: str) -> str:
@@ -184,9 +245,43 @@ _TABLE_TEXT = (
     "Every estimator below is derived through the orthonormal reduction and its prox (ESL convention); the "
     "threshold, the bias for large |z| and continuity are derived results (limits), not entries typed in."
 )
+_PROX_TABLE_TITLE = "The catalogue of proximal operators"
+_PROX_TABLE_TEXT = (
+    "Every penalty of the catalogue with its proximal operator prox_g(v) = argmin_x g(x) + (x - v)^2/2, its zero "
+    "set (the data values v with prox_g(v) = 0) and the threshold, each derived from the penalty's expression and "
+    "checked "
+    "(convex penalties by the generic algorithm, the others by global minimisation, set-valued at ties). The "
+    "penalties are those of Beck (2017, ch. 6) and Parikh and Boyd (2014, sec. 6). Only the penalties with a kink "
+    "at 0 map an interval of v to 0."
+)
 
 
-def _to_latex(sections: list[Section], figures: list[tuple[str, str]], table: Any = None) -> str:
+def _is_table(item: Any) -> bool:
+    return hasattr(item, "rows") and hasattr(item, "to_markdown") and not hasattr(item, "steps")
+
+
+def _latex_item(item: Any) -> list[str]:
+    if isinstance(item, Figure):
+        width = "0.6" if item.name == "threshold_functions" else ""
+        return [
+            r"\begin{figure}[htbp]\centering",
+            rf"\includegraphics[width={width}\linewidth]{{figures/{item.name}.pdf}}",
+            rf"\caption{{{_latex_text(item.caption)}}}",
+            rf"\label{{fig:{item.name}}}",
+            r"\end{figure}",
+        ]
+    if _is_table(item):
+        from .prox_table import ProxTable
+
+        if isinstance(item, ProxTable):  # a longtable breaks across pages by itself
+            return [r"{\small\setlength{\tabcolsep}{3pt}", item.to_latex().strip(), "}", ""]
+        return [r"\begin{center}\resizebox{\textwidth}{!}{%", item.to_latex().strip(), r"}\end{center}", ""]
+    if hasattr(item, "proof"):
+        return [item.to_latex(), ""]
+    return [item.to_latex(form="section"), ""]
+
+
+def _to_latex(sections: list[Section]) -> str:
     from .printing.latex import latex_preamble
 
     lines = [
@@ -195,7 +290,11 @@ def _to_latex(sections: list[Section], figures: list[tuple[str, str]], table: An
         latex_preamble(),
         r"\usepackage{amsthm}",
         r"\usepackage{graphicx}",
+        r"\usepackage{longtable}",
+        r"\usepackage{array}",
         r"\usepackage[margin=2.5cm]{geometry}",
+        # Theorems are numbered 1, 2, ... through the whole report, in reading order (the HTML
+        # site numbers them the same way).
         r"\newtheorem{theorem}{Theorem}",
         r"\title{Why L1 regularisation is sparse and L2 is not: checked derivations}",
         r"\author{generated by \texttt{derive report}}",
@@ -205,32 +304,13 @@ def _to_latex(sections: list[Section], figures: list[tuple[str, str]], table: An
         r"\begin{quote}\small " + _latex_text(SEED_QUESTION) + r"\end{quote}",
         _latex_text(_INTRO),
         "",
+        r"\tableofcontents",
+        "",
     ]
-    for name, caption in figures:
-        width = "0.6" if name == "threshold_functions" else ""
-        lines += [
-            r"\begin{figure}[htbp]\centering",
-            rf"\includegraphics[width={width}\linewidth]{{figures/{name}.pdf}}",
-            rf"\caption{{{_latex_text(caption)}}}",
-            rf"\label{{fig:{name}}}",
-            r"\end{figure}",
-        ]
     for section in sections:
         lines += [rf"\section{{{_latex_text(section.title)}}}", _latex_text(section.text), ""]
         for item in section.items:
-            if hasattr(item, "proof"):
-                lines += [item.to_latex(), ""]
-            else:
-                lines += [item.to_latex(form="section"), ""]
-    if table is not None:
-        lines += [
-            rf"\section{{{_latex_text(_TABLE_TITLE)}}}",
-            _latex_text(_TABLE_TEXT),
-            r"\begin{center}\resizebox{\textwidth}{!}{%",
-            table.to_latex().strip(),
-            r"}\end{center}",
-            "",
-        ]
+            lines += _latex_item(item)
     lines += [r"\section{Verification summary}", _summary_latex(sections), r"\end{document}", ""]
     return "\n".join(lines)
 
@@ -239,6 +319,8 @@ def _derivations(sections: list[Section]) -> list[Any]:
     out = []
     for section in sections:
         for item in section.items:
+            if isinstance(item, Figure) or _is_table(item):
+                continue
             out.append(item.proof if hasattr(item, "proof") else item)
     return out
 
@@ -254,16 +336,16 @@ def _summary_rows(sections: list[Section]) -> list[tuple[str, int, int, int, int
 
 def _summary_latex(sections: list[Section]) -> str:
     lines = [
-        r"\begin{small}\begin{tabular}{p{9cm}rrrrr}",
+        r"\begin{small}\begin{longtable}{p{9cm}rrrrr}",
         r"derivation & steps & symbolic & numeric & definition & cited \\ \hline",
     ]
     for title, *counts in _summary_rows(sections):
         lines.append(_latex_text(title) + " & " + " & ".join(str(c) for c in counts) + r" \\")
-    lines.append(r"\end{tabular}\end{small}")
+    lines.append(r"\end{longtable}\end{small}")
     return "\n".join(lines)
 
 
-def _to_markdown(sections: list[Section], figures: list[tuple[str, str]], table: Any = None) -> str:
+def _to_markdown(sections: list[Section]) -> str:
     lines = [
         "# Why L1 regularisation is sparse and L2 is not: checked derivations",
         "",
@@ -272,16 +354,19 @@ def _to_markdown(sections: list[Section], figures: list[tuple[str, str]], table:
         _INTRO,
         "",
     ]
-    for name, caption in figures:
-        lines += [f"![{caption}](figures/{name}.png)", "", f"*{caption}*", ""]
     for section in sections:
         lines += [f"## {section.title}", "", section.text, ""]
         for item in section.items:
-            lines += [item.to_markdown(), ""]
-    if table is not None:
-        lines += [f"## {_TABLE_TITLE}", "", _TABLE_TEXT, "", table.to_markdown().strip(), ""]
-    lines += ["## Verification summary", "", "| derivation | steps | symbolic | numeric | definition | cited |",
-              "|---|---:|---:|---:|---:|---:|"]
+            if isinstance(item, Figure):
+                lines += [f"![{item.caption}](figures/{item.name}.png)", "", f"*{item.caption}*", ""]
+            else:
+                lines += [item.to_markdown().strip(), ""]
+    lines += [
+        "## Verification summary",
+        "",
+        "| derivation | steps | symbolic | numeric | definition | cited |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for title, *counts in _summary_rows(sections):
         lines.append(f"| {title} | " + " | ".join(str(c) for c in counts) + " |")
     lines.append("")
@@ -312,19 +397,15 @@ def write_report(
     start = time.perf_counter()
     sections = report_contents()
     with replace_directory(out) as staging:
-        figures = _figures(staging, formats=("pdf", "png", "svg") if html else ("pdf", "png"))
-        from .shrinkage_table import shrinkage_table
-
-        table = shrinkage_table("esl")
-        write_text(staging / "report.tex", _to_latex(sections, figures, table))
-        write_text(staging / "report.md", _to_markdown(sections, figures, table))
+        _figures(staging, sections, formats=("pdf", "png", "svg") if html else ("pdf", "png"))
+        write_text(staging / "report.tex", _to_latex(sections))
+        write_text(staging / "report.md", _to_markdown(sections))
         if html:
             from .html import build_site
 
             build_site(
                 sections,
                 staging / "html",
-                figures=figures,
                 figures_dir=staging / "figures",
                 title="Why L1 regularisation is sparse and L2 is not: checked derivations",
                 question=SEED_QUESTION,
@@ -335,6 +416,10 @@ def write_report(
     count = len(_derivations(sections))
     files = sorted(p.relative_to(Path(out)).as_posix() for p in Path(out).rglob("*") if p.is_file())
     return "\n".join(
-        [f"wrote {out}: {', '.join(files)}", f"{count} derivations and theorems, every step checked", status,
-         f"took {elapsed:.1f} s"]
+        [
+            f"wrote {out}: {', '.join(files)}",
+            f"{count} derivations and theorems, every step checked",
+            status,
+            f"took {elapsed:.1f} s",
+        ]
     )

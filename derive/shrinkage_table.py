@@ -114,12 +114,18 @@ class ShrinkageTable:
         raise KeyError(f"no row {name!r}; rows: {[r.name for r in self.rows]}")
 
     # -- views --------------------------------------------------------------------------------
-    def _cells(self, printer: Any, *, markdown: bool) -> list[list[str]]:
-        def math(expr: Any) -> str:
-            tex = printer._print(expr)
+    def _cells(self, printer: Any, *, markdown: bool, html: bool = False) -> list[list[str]]:
+        def wrap(tex: str) -> str:
+            if html:
+                return printer._print_html_math(tex)
             return f"${_pipes(tex) if markdown else tex}$"
 
+        def math(expr: Any) -> str:
+            return wrap(printer._print(expr))
+
         def text(words: str) -> str:
+            if html:
+                return printer._print_html_prose(words)
             return printer._print_markdown_text(words) if markdown else printer._print_prose(words)
 
         rows = []
@@ -129,8 +135,7 @@ class ShrinkageTable:
                 objective += text(", ") + math(row.constraint)
             closed = row.closed_form
             if isinstance(closed, tuple):  # cases
-                closed_tex = printer._print_cases(closed, row.estimator.variable)
-                closed_cell = f"${_pipes(closed_tex) if markdown else closed_tex}$"
+                closed_cell = wrap(printer._print_cases(closed, row.estimator.variable))
             else:
                 closed_cell = math(closed)
             if row.continuous is True:
@@ -159,6 +164,30 @@ class ShrinkageTable:
             )
         lines.append(r"\end{tabular}")
         return "\n".join(lines)
+
+    def _html(self, printer: Any) -> str:
+        """An HTML ``<table>`` with MathML math (``printer`` is a :class:`derive.html.DeriveHtmlPrinter`)."""
+        import html
+
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+        body = [
+            "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+            for cells in self._cells(printer, markdown=False, html=True)
+        ]
+        convention = get_convention(self.convention)
+        note = f"Orthonormal design, convention {convention.name} ({convention.source}); z is the OLS coordinate."
+        notes = [note] + [f"Not shown: {name} ({why})." for name, why in self.omitted]
+        return "\n".join(
+            [
+                '<div class="wide"><table class="results">',
+                f"<thead><tr>{head}</tr></thead>",
+                "<tbody>",
+                *body,
+                "</tbody>",
+                "</table></div>",
+                *(f'<p class="note">{printer._print_html_prose(n)}</p>' for n in notes),
+            ]
+        )
 
     def to_latex(self, **settings: Any) -> str:
         r"""A ``tabular`` (needs ``amsmath``, ``amssymb``, ``mathtools``); settings as for derivations.

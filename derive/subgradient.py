@@ -21,6 +21,7 @@ from .errors import AssumptionError, NonConvexError
 from .notation import Penalty, Subdiff
 from .penalties import PenaltyStructure, analyse, subdifferential_set
 from .printing.text import expr_to_text
+from .validate import validate_convex
 
 __all__ = ["subdifferential", "subdifferential_steps", "piecewise_of"]
 
@@ -40,17 +41,24 @@ def piecewise_of(structure: PenaltyStructure) -> sp.Piecewise:
 
 
 def _require_convex(structure: PenaltyStructure, builder: DerivationBuilder) -> None:
+    """Add the convexity step, or raise through :func:`derive.validate.validate_convex`.
+
+    A penalty that is not convex raises :class:`NonConvexError` with a witness (the kink where the slope
+    drops, or the piece with g'' < 0); one whose convexity SymPy cannot decide raises
+    :class:`AssumptionError` naming the assumption that would decide it (``positive=True`` on a parameter).
+    """
     verdict = structure.convex
-    if verdict is False:
-        raise NonConvexError(
-            f"{structure.expr} is not convex in {structure.variable}; the subdifferential and the "
-            "convex prox need a convex penalty"
-        )
-    if verdict is None:
-        raise AssumptionError(
-            f"SymPy could not decide whether {structure.expr} is convex in {structure.variable}; "
-            "add assumptions to its parameters (e.g. positive=True)"
-        )
+    if verdict is not True:
+        why = "the subdifferential and the convex prox need a convex penalty"
+        try:
+            validate_convex(structure.expr, structure.variable, assumptions=structure.assumptions)
+        except NonConvexError as exc:
+            raise NonConvexError(f"{exc}; {why}") from None
+        except AssumptionError as exc:
+            raise AssumptionError(f"{exc} ({why})") from None
+        # validate_convex decided it after all (it re-analyses the expression): fall through only if it holds
+        if verdict is False:  # pragma: no cover - the two analyses agree
+            raise NonConvexError(f"{structure.expr} is not convex in {structure.variable}; {why}")
     builder.claim(
         Penalty("g", structure.expr, structure.variable),
         "text",
@@ -85,12 +93,14 @@ def describe_set(value: sp.Set) -> str:
     """A set in plain notation: ``[-lambda, lambda]``, ``{0}``, ``empty``."""
     if value is sp.S.EmptySet:
         return "the empty set"
+    from .printing.text import expr_to_text
+
     if isinstance(value, sp.Interval):
         left = "(" if value.left_open else "["
         right = ")" if value.right_open else "]"
-        return f"{left}{sp.sstr(value.start)}, {sp.sstr(value.end)}{right}"
+        return f"{left}{expr_to_text(value.start)}, {expr_to_text(value.end)}{right}"
     if isinstance(value, sp.FiniteSet):
-        return "{" + ", ".join(sp.sstr(p) for p in value.args) + "}"
+        return "{" + ", ".join(expr_to_text(p) for p in value.args) + "}"
     return sp.sstr(value)
 
 

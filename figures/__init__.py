@@ -16,7 +16,12 @@ function returning ``(fig, data)``:
 * :func:`bayes_figure` -- priors, MAP estimates and the posterior mean
   (Theorem 8);
 * :func:`shrinkage_panels` -- one panel per shrinkage estimator (estimate
-  against z next to the 45-degree line), from the shrinkage table.
+  against z next to the 45-degree line), from the shrinkage table;
+* :func:`unit_balls_figure` -- the catalogue's penalties and their unit balls
+  (corners on the axes exactly where the penalty has a kink at 0);
+* :func:`coefficient_paths_figure` -- lasso and ridge coefficient paths
+  against lambda for an orthonormal design (the lasso's reach exactly 0 at
+  the derived threshold).
 
 Curves are evaluated only from derived results
 (:meth:`derive.core.Derivation.numeric`, the derivations' ``cases`` and the
@@ -31,6 +36,7 @@ cached, on first use.  Save with
 from __future__ import annotations
 
 from .bayes import bayes_data, bayes_figure, draw_bayes
+from .coefficient_paths import coefficient_paths_data, coefficient_paths_figure, draw_coefficient_paths
 from .data import Annotation, FigureData, MultiPanelData, Series, Span
 from .geometry import draw_geometry, geometry_data, geometry_figure
 
@@ -43,6 +49,7 @@ from .shrinkage_panels import draw_shrinkage_panels, shrinkage_panels, shrinkage
 from .style import figure_style
 from .subdifferential import draw_subdifferential, subdifferential_data, subdifferential_figure
 from .threshold_functions import draw_threshold_functions, threshold_data, threshold_functions
+from .unit_balls import draw_unit_balls, unit_balls_data, unit_balls_figure
 from .zero_probability import draw_zero_probability, zero_probability_data, zero_probability_figure
 
 __all__ = [
@@ -74,4 +81,10 @@ __all__ = [
     "shrinkage_panels_data",
     "draw_shrinkage_panels",
     "shrinkage_panels",
+    "unit_balls_data",
+    "draw_unit_balls",
+    "unit_balls_figure",
+    "coefficient_paths_data",
+    "draw_coefficient_paths",
+    "coefficient_paths_figure",
 ]

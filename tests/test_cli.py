@@ -55,7 +55,7 @@ def test_prove_lists_and_prints(capsys):
         (["prox", "__import__('os')"], "underscore"),
         (["prox", "lambda*abs(x"], ""),
         (["prox", "foo*abs(x)"], "unknown name 'foo'"),
-        (["prox", "--", "-abs(x)"], "not convex"),
+        (["prox", "--route", "convex", "--", "-abs(x)"], "not convex"),
         (["prox", "-abs(x)"], "after --"),
         (["prox", "lambda*abs(z)"], "does not contain the variable x"),
         (["prox", "indicator(x, a, b)"], "cannot order"),
@@ -65,6 +65,8 @@ def test_prove_lists_and_prints(capsys):
         (["prox"], "required"),
         (["prox", "lambda*abs(x)", "--format", "pdf"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
+        (["prox", "x^2", "--format", "latex", "--line-width", "-1"], "--line-width"),
+        (["prove", "risk", "--format", "latex", "--form", "cases"], "no single result"),
     ],
 )
 def test_errors_are_one_line_status_2(capsys, argv, fragment):
@@ -139,3 +141,58 @@ def test_bad_timeout_is_one_line(capsys, value):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--timeout" in err
+
+
+def test_section_form_prints_the_packages_it_needs_on_stderr(capsys, tmp_path):
+    """`--form section` is pure LaTeX on stdout (to \\input); the preamble it needs goes to stderr."""
+    status, out, err = run(capsys, "prox", "lambda*abs(x)", "--format", "latex", "--form", "section")
+    assert status == 0 and out.startswith(r"\subsection*") and r"\documentclass" not in out
+    assert err.startswith("derive: the section needs in the preamble:")
+    packages = err.split(":", 2)[2].split()
+    assert packages == [r"\usepackage{amsmath}", r"\usepackage{amssymb}", r"\usepackage{mathtools}"]
+    status, out, err = run(capsys, "prove", "zero-set", "--format", "latex", "--form", "section")
+    assert status == 0 and r"\newtheorem{theorem}{Theorem}" in err and r"\begin{theorem}" in out
+    # The printed preamble is enough: a paper with exactly these lines compiles the section.
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed")
+    preamble = err.split(":", 2)[2].replace(r"} \\", "}\n\\")
+    (tmp_path / "section.tex").write_text(out)
+    (tmp_path / "paper.tex").write_text(
+        f"\\documentclass{{article}}\n{preamble}\n\\begin{{document}}\n\\input{{section}}\n\\end{{document}}\n"
+    )
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-1500:]
+
+
+def test_prox_routes_a_nonconvex_expression_to_global_minimisation(capsys):
+    """Default --route auto: -|x| is not convex, so the prox is found by global minimisation (set-valued at 0)."""
+    status, out, err = run(capsys, "prox", "--", "-abs(x)")
+    assert status == 0, err
+    assert "global" in out and "{-1, 1}" in out
+    # Brute force: argmin_x -|x| + (x - v)^2/2 at v = 0.3 is x = v + 1 = 1.3 (grid of step 1e-3).
+    grid = [i / 1000 for i in range(-3000, 3001)]
+    best = min(grid, key=lambda t: -abs(t) + (t - 0.3) ** 2 / 2)
+    assert abs(best - 1.3) < 1e-9
+    status, out, err = run(capsys, "prox", "--route", "convex", "--", "-abs(x)")
+    assert status == 2 and "not convex" in err
+
+
+def test_cases_form_is_the_result_alone_in_the_users_notation(capsys):
+    status, out, err = run(
+        capsys, "estimator", "lasso", "--format", "latex", "--form", "cases", "--notation", "beta=w,lambda=alpha"
+    )
+    assert status == 0, err
+    assert out.startswith(r"\hat{w} = \begin{cases}") and r"\alpha" in out and r"\lambda" not in out
+    assert "align" not in out and out.count("\n") == 1
+
+
+def test_line_width_breaks_long_sums_and_zero_turns_it_off(capsys):
+    expr = "x^4 + lambda*x^2 + mu*x^2 + delta*x^2 + a^2*x^2 + b^2*x^2 + c^2*x^2 + exp(x)"  # a long sum
+    _, wide, _ = run(capsys, "subgradient", expr, "--format", "latex", "--line-width", "0")
+    _, narrow, _ = run(capsys, "subgradient", expr, "--format", "latex", "--line-width", "60")
+    assert narrow.count(r"&\quad") > wide.count(r"&\quad")

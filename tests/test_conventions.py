@@ -128,3 +128,76 @@ def test_other_conventions():
     assert set(CONVENTIONS) == {"esl", "tibshirani1996", "sklearn", "glmnet"}
     with pytest.raises(OptionError, match="choose one of esl, tibshirani1996, sklearn, glmnet"):
         get_convention("ESL")
+
+
+# --------------------------------------------------------------------------------------------
+# Tibshirani (1996): the bound t and the multiplier lambda, derived (KKT), checked by exact projection
+# --------------------------------------------------------------------------------------------
+def _project_l1_ball(zs: np.ndarray, t: float) -> tuple[np.ndarray, float]:
+    """Euclidean projection of z onto {||b||_1 <= t} by bisection on the soft-threshold level (independent of
+    derive): b = soft(z, g) with sum_j (|z_j| - g)_+ = t, a decreasing function of g; 200 halvings."""
+    if np.abs(zs).sum() <= t:
+        return zs.copy(), 0.0
+    lo, hi = 0.0, float(np.abs(zs).max())
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if np.maximum(np.abs(zs) - mid, 0).sum() > t:
+            lo = mid
+        else:
+            hi = mid
+    g = (lo + hi) / 2
+    return np.sign(zs) * np.maximum(np.abs(zs) - g, 0), g
+
+
+def test_constrained_lasso_map_is_derived():
+    from derive.conventions import constrained_lasso, k_active, t_bound
+
+    deriv = constrained_lasso()
+    assert sp.simplify(deriv.extra("lambda_of_t") - 2 * (sp.Symbol("S_k") - t_bound) / k_active) == 0
+    reasons = " ".join(s.reason for s in deriv.steps)
+    assert "complementary slackness" in reasons and "Slater" in reasons
+    # the soft threshold at lambda/2 comes from the lasso derivation of the tibshirani1996 convention
+    assert any(s.reason.startswith("minimise the Lagrangian over beta") for s in deriv.steps)
+    assert deriv.extra("per_coordinate") == sp.Max(sp.Abs(z) - lam / 2, 0)
+    kkt = [s for s in deriv.steps if "KKT conditions hold" in s.reason]
+    assert kkt and kkt[0].check.method == "symbolic"
+
+
+def test_lambda_for_bound_agrees_with_the_exact_l1_projection():
+    from derive.conventions import lambda_for_bound
+
+    rng = np.random.default_rng(1996)
+    lasso = estimator("lasso", convention="tibshirani1996").numeric()
+    worst = 0.0
+    for _ in range(50):
+        zs = rng.normal(scale=2, size=rng.integers(1, 40))
+        t = float(rng.uniform(0.05, 1.2)) * np.abs(zs).sum()
+        projected, level = _project_l1_ball(zs, t)
+        lam_value = lambda_for_bound(zs, t)
+        if np.abs(zs).sum() <= t:
+            assert lam_value == 0.0  # the constraint is inactive
+            continue
+        np.testing.assert_allclose(lam_value, 2 * level, rtol=1e-12)
+        estimate = lasso(zs, lam=lam_value)
+        worst = max(worst, float(np.max(np.abs(estimate - projected))))
+        np.testing.assert_allclose(np.abs(estimate).sum(), t, rtol=1e-12)  # the constraint is active
+    assert worst < 1e-12
+    # mutation: Tibshirani's level gamma used as the multiplier (forgetting lambda = 2 gamma) fails
+    zs = np.array([3.0, -1.0, 0.5])
+    assert not np.allclose(lasso(zs, lam=lambda_for_bound(zs, 2.0) / 2), _project_l1_ball(zs, 2.0)[0])
+
+
+def test_lambda_for_bound_rejects_a_bad_bound():
+    from derive.conventions import lambda_for_bound
+    from derive.errors import WeightError
+
+    with pytest.raises(WeightError, match="the bound t must be a positive finite number"):
+        lambda_for_bound([1.0, 2.0], -1.0)
+
+
+def test_bound_map_check_can_fail():
+    from derive.conventions import _check_bound_map, k_active, t_bound
+    from derive.errors import VerificationError
+
+    with pytest.raises(VerificationError):  # mutation: the level without dividing by k
+        _check_bound_map(sp.Symbol("S_k") - t_bound + 0 * k_active)

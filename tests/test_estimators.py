@@ -32,8 +32,16 @@ import pytest
 import sympy as sp
 
 from derive.conventions import alpha, l1_ratio, lam1, lam2, n
-from derive.errors import NoClosedFormError, OptionError, UnsupportedPenaltyError, VerificationError
-from derive.estimators import ESTIMATORS, check_minimiser, d, estimator, gamma, r, rho, t_M
+from derive.errors import (
+    AssumptionError,
+    NoClosedFormError,
+    OptionError,
+    UnsupportedPenaltyError,
+    VariableError,
+    VerificationError,
+    WeightError,
+)
+from derive.estimators import ESTIMATORS, a_scad, check_minimiser, d, estimator, gamma, r, rho, t_M
 from derive.symbols import beta, lam, z
 
 try:
@@ -246,7 +254,7 @@ def test_params_are_substituted_and_validated():
     # a given column scale d is substituted everywhere (the loss weight after the reduction too)
     assert estimator("lasso", design="diagonal", d=3).extra("threshold") == lam / 3
     assert estimator("mcp", design="diagonal", d=2).extra("threshold") == lam / 2
-    with pytest.raises(OptionError, match="must be positive"):
+    with pytest.raises(WeightError, match=r"lambda must be positive \(lambda > 0\), got -1; pass a positive"):
         estimator("lasso", lam=-1)
     with pytest.raises(OptionError, match="l1_ratio < 1"):
         estimator("elastic_net", convention="sklearn", l1_ratio=2)
@@ -679,7 +687,7 @@ def test_general_design_ridge_normal_equations():
 def test_user_penalty_expression():
     deriv = estimator(lam * sp.Abs(beta))
     assert deriv.extra("threshold") == lam
-    with pytest.raises(UnsupportedPenaltyError):
+    with pytest.raises(VariableError, match="not a function of the coefficient beta"):
         estimator(lam * z)
 
 
@@ -721,3 +729,188 @@ def test_diagonal_design_scales_per_coordinate():
     deriv = estimator("lasso", design="diagonal")
     assert deriv.extra("threshold") == lam / d
     assert estimator("ridge", design="diagonal").result == sp.simplify(d * z / (d + lam))
+
+
+# --------------------------------------------------------------------------------------------
+# SCAD and MCP for X^T X = D: the per-coordinate convexity condition, derived
+# --------------------------------------------------------------------------------------------
+def _breheny_huang(name: str, zs: np.ndarray, lam_value: float, shape: float, dv: float) -> np.ndarray:
+    # Breheny and Huang (2011), Ann. Appl. Stat. 5(1), Section 2.1, the univariate solutions for a column with
+    # x^T x / n = v (here the ESL scaling (d/2)(b - z)^2 + pen(b), so v = d), valid for gamma > 1/v (MCP) and
+    # a > 1 + 1/v (SCAD): S(v z, lam) / (v - 1/gamma) below gamma*lam, z above; SCAD: S(v z, lam)/v up to
+    # lam (1 + 1/v), S(v z, a lam/(a - 1)) / (v - 1/(a - 1)) up to a lam, z above.
+    def soft(u, t):
+        return np.sign(u) * np.maximum(np.abs(u) - t, 0.0)
+
+    a = np.abs(zs)
+    if name == "mcp":
+        return np.where(a <= shape * lam_value, soft(dv * zs, lam_value) / (dv - 1 / shape), zs)
+    first = soft(dv * zs, lam_value) / dv
+    middle = soft(dv * zs, shape * lam_value / (shape - 1)) / (dv - 1 / (shape - 1))
+    return np.where(a <= lam_value * (1 + 1 / dv), first, np.where(a <= shape * lam_value, middle, zs))
+
+
+@pytest.fixture(scope="module")
+def nonconvex_diagonal():
+    return {name: estimator(name, design="diagonal") for name in ("scad", "mcp")}
+
+
+@pytest.mark.parametrize(("name", "shape", "bound"), [("scad", a_scad, 1 + 1 / d), ("mcp", gamma, 1 / d)])
+def test_diagonal_scad_mcp_state_the_convexity_condition(nonconvex_diagonal, name, shape, bound):
+    deriv = nonconvex_diagonal[name]
+    stated = [s for s in deriv.steps if s.reason.startswith("assumption")]
+    assert len(stated) == 1
+    statement = stated[0].statement
+    assert statement.lhs == shape and statement.rel == ">" and sp.simplify(statement.rhs - bound) == 0
+    assert stated[0].check.method == "symbolic"
+    assert deriv.extra("threshold") == lam / d
+
+
+@pytest.mark.parametrize("name", ["scad", "mcp"])
+def test_diagonal_scad_mcp_against_brute_force_and_breheny_huang(nonconvex_diagonal, name, np_rng):
+    deriv = nonconvex_diagonal[name]
+    shape_name = "a" if name == "scad" else "gamma"
+    f = sp.lambdify((z, *deriv.parameters), deriv.result, "mpmath")
+    rng = random.Random(7 if name == "scad" else 8)
+    with mpmath.workdps(40):
+        for _ in range(6):
+            dv = sp.Rational(rng.randint(200, 4000), 1000)
+            lam_value = sp.Rational(rng.randint(200, 3000), 1000)
+            bound = 1 + 1 / dv if name == "scad" else 1 / dv
+            shape = bound + sp.Rational(rng.randint(50, 3000), 1000)
+            point = {d: dv, lam: lam_value, a_scad if name == "scad" else gamma: shape}
+            zv = sp.Rational(rng.randint(-8000, 8000), 1000)
+            objective = sp.lambdify(beta, deriv.objective.subs(point).subs(z, zv), "mpmath")
+            got = brute_argmin(objective, -20, 20, digits=40, grid=400, extra=(0,))
+            args = [point[p] if p in point else zv for p in deriv.parameters]
+            want = f(zv, *args)
+            assert abs(got - want) < mpmath.mpf(10) ** -25 * (1 + abs(got)), (point, zv, got, want)
+    # the published univariate solution at many z (float64)
+    g = deriv.numeric()
+    for dv, lam_value, excess in ((0.4, 1.3, 0.7), (2.5, 0.6, 0.2), (1.0, 1.0, 1.5)):
+        shape = (1 + 1 / dv if name == "scad" else 1 / dv) + excess
+        zs = np_rng.uniform(-3 * shape * lam_value, 3 * shape * lam_value, 400)
+        got = g(zs, **{"d": dv, "lam": lam_value, shape_name: shape})
+        np.testing.assert_allclose(got, _breheny_huang(name, zs, lam_value, shape, dv), rtol=1e-12, atol=1e-12)
+    # mutation: with the orthonormal formula (d = 1) instead of the column's d the check fails
+    zs = np.linspace(-6, 6, 101)
+    got = g(zs, **{"d": 0.4, "lam": 1.3, shape_name: (1 + 2.5 if name == "scad" else 2.5) + 0.7})
+    wrong = _breheny_huang(name, zs, 1.3, (1 + 2.5 if name == "scad" else 2.5) + 0.7, 1.0)
+    assert np.max(np.abs(got - wrong)) > 0.1
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "threshold", "jump"),
+    [
+        # d = 1/2 with a = 5/2 < 1 + 1/d = 3: not convex per coordinate; the minimiser jumps from 3 lam/4 to 11 lam/4
+        ("scad", {"d": sp.Rational(1, 2), "a": sp.Rational(5, 2)}, 2 * lam, sp.Rational(11, 4) * lam),
+        # d = 1/2 with gamma = 3/2 < 1/d = 2: a hard threshold at sqrt(gamma lam^2 / d)... = sqrt(3) lam
+        ("mcp", {"d": sp.Rational(1, 2), "gamma": sp.Rational(3, 2)}, sp.sqrt(3) * lam, sp.sqrt(3) * lam),
+    ],
+)
+def test_diagonal_outside_the_condition_takes_the_global_route(name, params, threshold, jump):
+    deriv = estimator(name, design="diagonal", **params)
+    assert not [s for s in deriv.steps if s.reason.startswith("assumption")]
+    assert any("not convex at these parameter values" in s.reason for s in deriv.steps)
+    assert sp.simplify(deriv.extra("threshold") - threshold) == 0  # the largest |z| mapped to 0 ...
+    assert [sp.simplify(j[0] - jump) for j in deriv.extra("jumps")] == [0]  # ... may lie below the jump
+    selection = deriv.extra("selection")
+    with mpmath.workdps(40):
+        for zv in (sp.Rational(-9, 2), sp.Rational(3, 2), sp.Rational(5, 2), sp.Rational(29, 10), 6):
+            objective = sp.lambdify(beta, deriv.objective.subs({lam: 1, z: zv}), "mpmath")
+            got = brute_argmin(objective, -20, 20, digits=40, grid=800, extra=(0,))
+            want = sp.N(selection.subs({lam: 1, z: zv}), 45)
+            assert abs(got - mpmath.mpf(str(want))) < mpmath.mpf(10) ** -25, (zv, got, want)
+
+
+def test_diagonal_convexity_condition_in_d_when_the_shape_is_given():
+    deriv = estimator("scad", design="diagonal", a=3)
+    (stated,) = [s for s in deriv.steps if s.reason.startswith("assumption")]
+    assert (stated.statement.lhs, stated.statement.rel, stated.statement.rhs) == (d, ">", sp.Rational(1, 2))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_every_estimator_has_a_diagonal_design(name):
+    deriv = estimator(name, design="diagonal")
+    assert d in deriv.objective.free_symbols or name == "best_subset"
+    coefficient = rho if name == "group_lasso" else beta
+    rng = random.Random(sum(map(ord, name)))
+    point = _random_point(deriv, rng)
+    point[d] = sp.Rational(rng.randint(300, 3000), 1000)
+    if name == "scad":
+        point[a_scad] = 1 + 1 / point[d] + sp.Rational(1, 2)
+    if name == "mcp":
+        point[gamma] = 1 / point[d] + sp.Rational(1, 2)
+    selection = dict(deriv.extras).get("selection", deriv.result)
+    with mpmath.workdps(40):
+        f = sp.lambdify(coefficient, deriv.objective.subs(point), "mpmath")
+        want = sp.N(selection.subs(point), 45)
+        bound = 4 * (1 + abs(float(point[deriv.variable])))
+        got = brute_argmin(f, -bound, bound, digits=40, grid=400, extra=(0,))
+        assert abs(got - mpmath.mpf(str(want))) < mpmath.mpf(10) ** -25 * (1 + abs(got)), (point, got, want)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation (issue 7): each error type and its message
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "error", "fragment"),
+    [
+        ({"lam": -1}, WeightError, "the weight lambda must be positive (lambda > 0), got -1; pass a positive"),
+        ({"lam": -0.5}, WeightError, "lambda = 0 gives the unpenalised least-squares estimate"),
+        ({"lam": sp.I}, WeightError, "the weight lambda must be real, got I"),
+        ({"lam": 1j}, WeightError, "the weight lambda must be real"),
+        ({"lam": float("nan")}, WeightError, "the weight lambda is NaN"),
+        ({"lam": float("inf")}, WeightError, "the weight lambda must be finite"),
+        ({"lam": sp.oo}, WeightError, "the weight lambda must be finite"),
+        ({"lam": "-1"}, WeightError, "must be positive"),
+        ({"lam": True}, WeightError, "must be a number"),
+    ],
+)
+def test_bad_weights_raise_weight_error(kwargs, error, fragment):
+    with pytest.raises(error, match=fragment.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
+        estimator("lasso", **kwargs)
+
+
+def test_bad_weight_is_also_a_validation_error_and_names_the_weight():
+    from derive.errors import DeriveError, ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        estimator("elastic_net", lambda1=1, lambda2=-2)
+    assert isinstance(info.value, DeriveError) and "lambda2" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["lasso", "ridge", "garrote", "adaptive_lasso", "scad", "mcp", "l0", "bridge"])
+def test_zero_weight_is_the_degenerate_branch_ols(name):
+    deriv = estimator(name, lam=0)
+    assert deriv.result == z
+    assert deriv.extra("threshold") == 0 and deriv.extra("zero_set") == sp.FiniteSet(0)
+    assert any("degenerate branch" in s.reason for s in deriv.steps)
+
+
+def test_zero_weight_keeps_the_constraint_and_the_other_terms():
+    # the positive lasso at lambda = 0 is non-negative least squares: max(z, 0)
+    deriv = estimator("positive_lasso", lam=0)
+    f = deriv.numeric()
+    np.testing.assert_array_equal(f(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0])
+    assert estimator("group_lasso", lam=0).result == r
+    assert estimator("elastic_net", lambda1=0, lambda2=0).result == z
+    assert estimator("lasso", convention="sklearn", alpha=0).result == z
+    # one zero weight of two does not remove the penalty: a different estimator, said so
+    with pytest.raises(WeightError, match=r"lambda2 = 0 does not remove the naive elastic net's penalty: it reduces"):
+        estimator("elastic_net", lambda2=0)
+    with pytest.raises(WeightError, match="ordinary least squares, not derived here"):
+        estimator("ridge", design="general", lam=0)
+
+
+def test_user_penalty_validation():
+    from derive.symbols import x
+
+    with pytest.raises(VariableError, match=r"write it in beta, e.g. penalty.subs\(x, beta\)"):
+        estimator(lam * sp.Abs(x))
+    with pytest.raises(AssumptionError, match=r"create it with Symbol\('mu', positive=True\)"):
+        estimator(sp.Symbol("mu") * sp.Abs(beta))
+    with pytest.raises(UnsupportedPenaltyError, match="the function sin"):
+        estimator(lam * sp.sin(beta))
+    mu = sp.Symbol("mu", positive=True)
+    assert estimator(mu * sp.Abs(beta)).extra("threshold") == mu

@@ -95,15 +95,25 @@ def sections():
 
 
 @pytest.fixture(scope="module")
-def svg_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from figures import subdifferential_figure, threshold_functions
-    from figures.save import save_figure
+def svg_dir(sections, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SVGs of every figure the sections show (the two index figures among them)."""
+    from derive.report import _figures
 
     where = tmp_path_factory.mktemp("svg")
-    for name, make in (("threshold_functions", threshold_functions), ("subdifferential", subdifferential_figure)):
-        fig, _ = make()
-        save_figure(fig, where / name, formats=("svg",))
-    return where
+    _figures(where, sections, formats=("svg",))
+    return where / "figures"
+
+
+def _inline_figures(section) -> list[str]:
+    from derive.report import Figure
+
+    return [item.name for item in section.items if isinstance(item, Figure)]
+
+
+def _steps(item) -> int:
+    if hasattr(item, "proof"):
+        return len(item.proof.steps)
+    return len(getattr(item, "steps", ()))  # figures and tables have no steps
 
 
 @pytest.fixture(scope="module")
@@ -127,18 +137,29 @@ def test_one_page_per_chapter_and_an_index(site, sections):
     index = (site.root / "index.html").read_text()
     for page in site.chapters:
         assert f'href="{page.filename}"' in index
-    assert site.figures == ("figures/threshold_functions.svg", "figures/subdifferential.svg")
+    inline = [name for section in sections for name in _inline_figures(section)]
+    assert {"threshold_functions", "subdifferential", "zero_probability", "geometry", "bayes"} <= set(inline)
+    assert site.figures == tuple(f"figures/{name}.svg" for name in dict.fromkeys([n for n, _ in FIGURES] + inline))
     for figure in site.figures:
-        assert (site.root / figure).read_bytes().startswith(b"<?xml") and figure in index
+        assert (site.root / figure).read_bytes().startswith(b"<?xml")
+    for name, _ in FIGURES:
+        assert f"figures/{name}.svg" in index
+    # Each inline figure stands on its chapter's page, numbered after the index figures.
+    for page, section in zip(site.chapters, sections, strict=False):
+        text = (site.root / page.filename).read_text()
+        for name in _inline_figures(section):
+            assert f'<img src="figures/{name}.svg"' in text
     assert (site.root / "style.css").is_file()
 
 
 def test_every_derivation_and_theorem_is_on_its_chapter(site, sections):
     for page, section in zip(site.chapters, sections, strict=False):
         text = (site.root / page.filename).read_text()
-        steps = sum(len((item.proof if hasattr(item, "proof") else item).steps) for item in section.items)
+        steps = sum(_steps(item) for item in section.items)
         assert text.count('<li class="step"') == steps
         assert text.count('class="theorem"') == sum(hasattr(item, "proof") for item in section.items)
+        tables = sum(hasattr(item, "_html") for item in section.items)
+        assert text.count('<table class="results">') == tables
 
 
 def test_no_raw_latex_and_no_script_or_remote_resource(site):

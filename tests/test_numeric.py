@@ -205,3 +205,88 @@ def test_a_result_constant_in_the_variable_has_the_variable_shape():
     assert out.shape == (2, 3) and out.dtype == np.float32
     np.testing.assert_array_equal(out, 0.5)
     np.testing.assert_array_equal(f(np.zeros(2), np.array([[1.0], [2.0]])), [[1.0, 1.0], [2.0, 2.0]])
+
+
+# --------------------------------------------------------------------------------------------
+# derive.numeric_prox: bisection kernels for proxes without a closed form
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def log_cosh_prox():
+    from derive.numeric_prox import numeric_prox
+    from derive.prox import prox
+    from derive.symbols import x
+
+    # prox of lam*log(cosh(x)): no closed form, the root of x - v + lam*tanh(x) = 0
+    return numeric_prox(prox(lam * sp.log(sp.cosh(x)), x, v))
+
+
+def _log_cosh_reference(values: np.ndarray, lam_value) -> np.ndarray:
+    # Independent reference: the optimality condition x + lam*tanh(x) = v has slope >= 1, so its root lies in
+    # [v - lam, v + lam] (|tanh| < 1); 80 halvings of that bracket, written by hand.
+    values, lam_value = np.broadcast_arrays(np.asarray(values, dtype=float), np.asarray(lam_value, dtype=float))
+    lo, hi = values - lam_value, values + lam_value
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        below = mid + lam_value * np.tanh(mid) < values
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def test_numeric_prox_matches_a_hand_written_bisection(log_cosh_prox, values):
+    got = log_cosh_prox(values, lam=0.8)
+    np.testing.assert_allclose(got, _log_cosh_reference(values, 0.8), rtol=1e-14, atol=1e-14)
+    # mutation: the prox of a different weight is far from it (the comparison can fail)
+    assert np.max(np.abs(log_cosh_prox(values, lam=1.6) - _log_cosh_reference(values, 0.8))) > 0.1
+
+
+def test_numeric_prox_broadcasts_over_parameters(log_cosh_prox):
+    points = np.array([-2.0, 0.5, 3.0])
+    weights = np.array([[0.5], [1.0], [2.0]])
+    got = log_cosh_prox(points, lam=weights)
+    assert got.shape == (3, 3)
+    np.testing.assert_allclose(got, _log_cosh_reference(points, weights), rtol=1e-14, atol=1e-14)
+    assert np.ndim(log_cosh_prox(1.5, 0.5)) == 0  # scalars in, a scalar out
+
+
+def test_numeric_prox_nan_and_inf_as_numpy(log_cosh_prox):
+    out = log_cosh_prox(np.array([np.nan, np.inf, -np.inf, 0.0, 1e4]), lam=1.0)
+    assert np.isnan(out[0])
+    assert out[1] == np.inf and out[2] == -np.inf  # the limits: x = v - lam*tanh(x) -> +-inf
+    assert out[3] == 0.0
+    np.testing.assert_allclose(out[4], 1e4 - 1.0, rtol=1e-15)  # no inf/inf: sinh/cosh is evaluated as tanh
+
+
+def test_numeric_prox_validates_parameters(log_cosh_prox):
+    from derive.errors import WeightError
+
+    with pytest.raises(WeightError, match="lam must be positive"):
+        log_cosh_prox(1.0, lam=-1.0)
+    with pytest.raises(WeightError, match="NaN"):  # as for the closed-form kernels: a NaN weight is an error
+        log_cosh_prox(1.0, lam=np.nan)
+
+
+def test_numeric_prox_on_dask_arrays_stays_lazy(log_cosh_prox, values):
+    da = pytest.importorskip("dask.array")
+    lazy = da.from_array(values, chunks=100)
+    out = log_cosh_prox(lazy, lam=0.8)
+    assert isinstance(out, da.Array) and out.chunks == lazy.chunks
+    np.testing.assert_array_equal(out.compute(), log_cosh_prox(values, lam=0.8))
+    # a Dask parameter broadcast against a NumPy v
+    weights = da.from_array(np.array([[0.5], [2.0]]), chunks=1)
+    both = log_cosh_prox(values[:5], lam=weights)
+    assert isinstance(both, da.Array)
+    np.testing.assert_allclose(both.compute(), _log_cosh_reference(values[:5], np.array([[0.5], [2.0]])), rtol=1e-14)
+
+
+def test_bisect_increasing_handles_nan_brackets_quickly():
+    from derive.numeric_prox import bisect_increasing
+
+    calls = []
+
+    def f(t):
+        calls.append(1)
+        return t - 1.0
+
+    out = bisect_increasing(f, np.array([np.nan, 0.0]), np.array([np.nan, 2.0]))
+    assert np.isnan(out[0]) and abs(out[1] - 1.0) <= 4 * np.spacing(1.0)
+    assert len(calls) < 70  # the NaN bracket does not keep the loop running to the iteration cap

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sympy as sp
@@ -373,3 +374,168 @@ def _compile(tex: str, where: Path) -> None:
 def test_document_compiles_with_pdflatex(name: str, settings: dict, request: pytest.FixtureRequest, tmp_path: Path):
     d: Derivation = request.getfixturevalue(name)
     _compile(derivation_to_latex(d, form="document", **settings), tmp_path)
+
+
+# -- long right-hand sides broken over lines -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_sum() -> Derivation:
+    """A checked expansion with a long right-hand side, a long Piecewise definition, and a long sum as result."""
+    builder = DerivationBuilder("A long sum", assumptions=(x, v, lam))
+    builder.equal((x + v + lam) ** 4, sp.expand((x + v + lam) ** 4), "expand the power")
+    cubes = sp.Piecewise((sp.expand((x + lam) ** 3), x < lam), (sp.expand((x - lam) ** 3), True))
+    builder.define(sp.Symbol("y"), cubes, "cases stay whole")
+    return builder.build(sp.expand((v + lam) ** 3), variable=v, parameters=(lam,), lhs=sp.Symbol("S"))
+
+
+def _delimiters_balance(tex: str) -> bool:
+    r"""Braces, \left/\right and \begin/\end pair up within ``tex`` (what each row of an align* needs)."""
+    depth = 0
+    for token in re.findall(r"\\left\b|\\right\b|\\begin\{[a-z*]+\}|\\end\{[a-z*]+\}|(?<!\\)[{}]", tex):
+        if token in (r"\left", "{") or token.startswith(r"\begin"):
+            depth += 1
+        else:
+            depth -= 1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def test_long_rhs_golden(long_sum: Derivation) -> None:
+    tex = derivation_to_latex(long_sum, show_reasons=False, show_checks=False, line_width=60)
+    assert tex == "\n".join(
+        [
+            r"\begin{align*}",
+            r"\left(x + v + \lambda\right)^{4} &= 4 \lambda^{3} x + 12 \lambda^{2} v x + 6 \lambda^{2} x^{2} \\",
+            r"&\quad + 12 \lambda v^{2} x + 12 \lambda v x^{2} + 4 \lambda x^{3} \\",
+            r"&\quad + 4 v^{3} x + 6 v^{2} x^{2} + 4 v x^{3} + x^{4} \\",
+            r"&\quad + 4 \lambda^{3} v + 6 \lambda^{2} v^{2} + 4 \lambda v^{3} \\",
+            r"&\quad + v^{4} + \lambda^{4} \\",
+            r"y &\coloneqq \begin{cases} 3 \lambda^{2} x + 3 \lambda x^{2} + x^{3} + \lambda^{3} & \text{if } x < "
+            r"\lambda \\ 3 \lambda^{2} x - 3 \lambda x^{2} + x^{3} - \lambda^{3} & \text{otherwise} \end{cases} \\",
+            r"S &= 3 \lambda^{2} v + 3 \lambda v^{2} + v^{3} + \lambda^{3}",
+            r"\end{align*}",
+        ]
+    )
+
+
+def test_long_rhs_display_forms(long_sum: Derivation) -> None:
+    section = derivation_to_latex(long_sum, form="section", show_reasons=False, line_width=30)
+    assert section.split(r"\noindent Result:")[1].strip() == "\n".join(
+        [
+            r"\begin{align*}",
+            r"S &= 3 \lambda^{2} v \\",
+            r"&\quad + 3 \lambda v^{2} + v^{3} \\",
+            r"&\quad + \lambda^{3}",
+            r"\end{align*}",
+        ]
+    )
+    inline = derivation_to_latex(long_sum, form="section", environment="aligned", line_width=30)
+    assert inline.split(r"\noindent Result:")[1].strip().startswith("\\[\\begin{aligned}\nS &= 3 \\lambda^{2} v \\\\")
+    short = derivation_to_latex(long_sum, form="section")  # fits in the default 80 characters: one display
+    assert r"\[ S = 3 \lambda^{2} v + 3 \lambda v^{2} + v^{3} + \lambda^{3} \]" in short
+
+
+@pytest.mark.parametrize("width", [20, 45, 60, 80])
+def test_breaking_only_adds_row_breaks(long_sum: Derivation, width: int) -> None:
+    r"""Joined back, the rows are the unbroken LaTeX; each row is at most ``width`` long unless it is one term,
+    starts with ``&\quad +`` or ``&\quad -`` and balances its delimiters."""
+    from derive.printing.latex import CONTINUATION
+
+    whole = derivation_to_latex(long_sum, line_width=None)
+    broken = derivation_to_latex(long_sum, line_width=width)
+    assert broken.replace(CONTINUATION, " ") == whole
+    printer = DeriveLatexPrinter({"line_width": width})
+    rhs = long_sum.steps[0].statement.rhs
+    pieces = printer._sum_pieces(rhs)
+    assert " ".join(pieces) == expr_to_latex(rhs) and len(pieces) == len(rhs.args)
+    lines = printer._rhs_lines(rhs)
+    assert all(len(line) <= width or line in pieces for line in lines)
+    for row in broken.splitlines():
+        if row.startswith("&\\quad"):
+            assert row.startswith((r"&\quad + ", r"&\quad - "))
+            assert _delimiters_balance(row.removesuffix(r" \\"))
+    assert r"\begin{cases} 3 \lambda^{2} x + 3 \lambda x^{2} + x^{3} + \lambda^{3} & \text{if }" in broken
+
+
+def test_cases_and_products_are_never_broken() -> None:
+    long_cases = sp.Piecewise((sp.expand((v + lam) ** 6), v < 0), (0, True))
+    printer = DeriveLatexPrinter({"line_width": 20})
+    assert printer._rhs_lines(long_cases) == [expr_to_latex(long_cases)]  # a cases environment stays whole
+    product = sp.Mul(sp.expand((v + lam) ** 4), sp.sign(v), evaluate=False)
+    assert printer._rhs_lines(product) == [expr_to_latex(product)]  # no top-level sum: nothing to break
+    mixed = long_cases + sp.expand((v - lam) ** 3)
+    lines = printer._rhs_lines(mixed)
+    assert len(lines) > 1 and any(line.count(r"\begin{cases}") == 1 for line in lines)
+    assert all(_delimiters_balance(line) for line in lines)
+
+
+def test_a_naive_split_would_break_the_latex() -> None:
+    """Mutation: splitting the printed string at every ' + ' cuts through brackets; the printer's pieces do not."""
+    expr = sp.sign(v) * (v + lam) ** 2 + sp.sqrt(lam + v**2 + 1) + v**5
+    tex = expr_to_latex(expr)
+    naive = tex.split(" + ")
+    assert not all(_delimiters_balance(part) for part in naive)
+    assert all(_delimiters_balance(part) for part in DeriveLatexPrinter({"line_width": 10})._rhs_lines(expr))
+
+
+@pytest.mark.parametrize("width", [0, -3, 2.5, "80", True])
+def test_line_width_is_validated(soft: Derivation, width: Any) -> None:
+    with pytest.raises(ValueError, match="line_width"):
+        derivation_to_latex(soft, line_width=width)
+
+
+def test_markdown_and_short_rows_unchanged(soft: Derivation, long_sum: Derivation) -> None:
+    assert derivation_to_latex(soft) == derivation_to_latex(soft, line_width=None)  # every row fits in 80
+    md = derivation_to_markdown(long_sum)
+    assert r"&\quad" not in md and "$$" in md  # Markdown's one-line displays are not aligned rows
+
+
+def _overfull_displays(log: str) -> list[float]:
+    """Widths (pt) by which displayed math overflows the line (amsmath reports them 'detected at line')."""
+    return [float(w) for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\) detected at line", log)]
+
+
+def test_broken_long_sum_compiles_within_the_text_width(tmp_path: Path) -> None:
+    builder = DerivationBuilder("A long expansion", assumptions=(x, v, lam))
+    builder.equal((x + v + lam) ** 5, sp.expand((x + v + lam) ** 5), "expand the power")
+    d = builder.build(sp.expand((x + v + lam) ** 5), variable=x, parameters=(lam,))
+    for width, overflow in ((None, True), (80, False)):
+        where = tmp_path / str(width)
+        where.mkdir()
+        _compile(derivation_to_latex(d, form="document", line_width=width), where)
+        log = (where / "derivation.log").read_text(encoding="latin-1")
+        assert bool(_overfull_displays(log)) is overflow, (width, _overfull_displays(log))
+
+
+@pytest.fixture(scope="module")
+def risk_proof() -> Derivation:
+    from proofs.risk import risk
+
+    return risk().proof
+
+
+def test_risk_theorem_compiles_and_its_rows_fit(risk_proof: Derivation, tmp_path: Path) -> None:
+    """The longest derivation of the toolkit (the risks of soft, hard and ridge thresholding)."""
+    printer = DeriveLatexPrinter({"line_width": 80})
+    snippet = derivation_to_latex(risk_proof)
+    broken = 0
+    for step in risk_proof.steps:
+        if step.statement.rel == "text" or not isinstance(step.statement.rhs, sp.Basic):
+            continue
+        lines = printer._rhs_lines(step.statement.rhs)
+        pieces = printer._sum_pieces(step.statement.rhs)
+        assert all(len(line) <= 80 or line in pieces for line in lines)  # longer only if a single term
+        broken += len(lines) > 1
+    assert broken >= 10
+    overflows = []
+    for width in (None, 80):
+        where = tmp_path / str(width)
+        where.mkdir()
+        _compile(derivation_to_latex(risk_proof, form="document", line_width=width), where)
+        log = (where / "derivation.log").read_text(encoding="latin-1")
+        overflows.append(max(_overfull_displays(log)[:1] or [0.0]))  # the first display is the align*
+    unbroken, fitted = overflows
+    assert unbroken > 300 and fitted < unbroken / 10, overflows
+    assert snippet.count(r"&\quad") >= 30

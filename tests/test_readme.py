@@ -42,3 +42,16 @@ def test_the_student_example_output_is_real(capsys):
     block = re.search(r"```console\n\$ derive prox 'lambda\*abs\(x\)'\n(.*?)```", section, flags=re.S).group(1)
     assert main(["prox", "lambda*abs(x)"]) == 0
     assert capsys.readouterr().out == block
+
+
+def test_every_error_shown_in_the_readme_is_the_real_message(capsys):
+    """Each `$ derive ...` line followed by `derive: error: ...` in a console block prints exactly that."""
+    import shlex
+
+    from derive.cli import main
+
+    pairs = re.findall(r"^\$ (derive [^\n#]*?)\s*(?:#[^\n]*)?\n(derive: error: [^\n]*)$", README, flags=re.M)
+    assert len(pairs) >= 2
+    for command, message in pairs:
+        assert main(shlex.split(command)[1:]) == 2, command
+        assert capsys.readouterr().err.strip() == message, command

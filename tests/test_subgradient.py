@@ -290,3 +290,31 @@ def test_at_zero_is_not_the_whole_line(name, derived):
     assert at_zero != sp.S.Reals
     # what it should be: the result at x = 0
     assert at_zero == d.result.subs(x, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# The convexity requirement goes through derive.validate.validate_convex (issue 7)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("penalty", "witness"),
+    [
+        (-sp.Abs(x), "at x = 0 the slope drops from 1 to -1"),
+        (-(x**2), "the second derivative -2 is negative"),
+        (sp.Max(sp.Abs(x), 1) - 2 * sp.Abs(x), "the slope drops"),
+    ],
+)
+def test_non_convex_penalty_names_a_witness(penalty, witness):
+    with pytest.raises(NonConvexError) as info:
+        subdifferential(penalty, x)
+    message = str(info.value)
+    assert witness in message
+    assert message.endswith("the subdifferential and the convex prox need a convex penalty")
+
+
+def test_undecided_convexity_names_the_assumption_to_add():
+    c = sp.Symbol("c", real=True)
+    with pytest.raises(AssumptionError, match=r"add positive=True to c \(Symbol\('c', positive=True\)\)"):
+        subdifferential(c * sp.Abs(x), x)
+    # with the assumption it derives (the message's fix works)
+    fixed = subdifferential(sp.Symbol("c", positive=True) * sp.Abs(x), x)
+    assert fixed.extra("at_zero") == sp.Interval(-sp.Symbol("c", positive=True), sp.Symbol("c", positive=True))

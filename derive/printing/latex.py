@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "LATEX_PACKAGES",
+    "DEFAULT_LINE_WIDTH",
     "VARIABLE_NAMES",
     "VariableFirstMixin",
     "DeriveLatexPrinter",
@@ -63,9 +64,15 @@ LATEX_PACKAGES: tuple[str, ...] = ("amsmath", "amssymb", "mathtools")
 #: first: relations are printed with them on the left, and sums start with them.
 VARIABLE_NAMES: tuple[str, ...] = ("x^*", "x", "beta", "v", "z")
 
-FORMS: tuple[str, ...] = ("snippet", "section", "document")
+FORMS: tuple[str, ...] = ("snippet", "cases", "section", "document")
 ENVIRONMENTS: tuple[str, ...] = ("align*", "aligned")
 POSITIVE_PARTS: tuple[str, ...] = ("paren", "max")
+
+#: Characters of LaTeX after which a right-hand side is broken between its terms (the ``line_width`` setting).
+DEFAULT_LINE_WIDTH = 80
+
+#: What separates the rows of a right-hand side broken over lines (the next row starts at the relation).
+CONTINUATION = " \\\\\n&\\quad "
 
 _REVERSED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 
@@ -401,6 +408,13 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
     ``mathjax`` : bool or None
         Use only MathJax-safe constructs (``:=`` for ``\coloneqq``, reasons in
         math mode); ``None`` means "when ``environment`` is ``aligned``".
+    ``line_width`` : int or None
+        In the rows of a derivation (``align*`` or ``aligned``) and in the
+        displayed result, a right-hand side whose LaTeX is longer than this
+        many characters is broken between its top-level terms into
+        continuation rows ``&\quad + ...``, each at most this long unless a
+        single term is longer; a ``cases`` environment (a ``Piecewise``)
+        is never broken.  ``None`` keeps every right-hand side on one row.
 
     Examples
     --------
@@ -422,6 +436,7 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
         "show_reasons": True,
         "variables": VARIABLE_NAMES,
         "mathjax": None,
+        "line_width": DEFAULT_LINE_WIDTH,
     }
 
     #: How each relation of a statement is written.
@@ -449,6 +464,9 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
             raise TypeError(f"notation must be a mapping of symbol names to LaTeX, not {type(s['notation']).__name__}")
         if s["mathjax"] is None:
             s["mathjax"] = s["environment"] == "aligned"
+        width = s["line_width"]
+        if width is not None and (isinstance(width, bool) or not isinstance(width, int) or width < 1):
+            raise ValueError(f"line_width must be a positive integer or None, not {width!r}")
         s["symbol_names"] = _SymbolNames(s["symbol_names"], s["notation"])
         self._variables = tuple(s["variables"])
 
@@ -528,6 +546,46 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
             rf"{self._print(value)} & \text{{if }} {self._print_region(region, variable)}" for value, region in cases
         ]
         return self._print_cases_rows(rows)
+
+    # -- long right-hand sides ------------------------------------------------------------
+    def _sum_pieces(self, expr: Any) -> list[str]:
+        """``expr`` printed as pieces a line may break between: a sum's first term, then ``+ term``/``- term``.
+
+        The pieces joined by spaces are exactly what :meth:`_print` writes
+        (SymPy's ``_print_Add``, split at its top-level operators); anything
+        other than a sum is one piece.
+        """
+        whole = self._print(expr)
+        if not isinstance(expr, sp.Add):
+            return [whole]
+        pieces = []
+        for i, term in enumerate(self._as_ordered_terms(expr, order=None)):
+            sign = ""
+            if i > 0:
+                sign, term = ("- ", -term) if term.could_extract_minus_sign() else ("+ ", term)
+            tex = self._print(term)
+            if self._needs_add_brackets(term):
+                tex = rf"\left({tex}\right)"
+            pieces.append(sign + tex)
+        return pieces if " ".join(pieces) == whole else [whole]
+
+    def _rhs_lines(self, expr: Any) -> list[str]:
+        """The right-hand side as lines of at most ``line_width`` characters (a longer single term stays whole)."""
+        pieces = self._sum_pieces(expr)
+        width = self._settings["line_width"]
+        if width is None:
+            return [" ".join(pieces)]
+        lines = [pieces[0]]
+        for piece in pieces[1:]:
+            if len(lines[-1]) + 1 + len(piece) <= width:
+                lines[-1] += " " + piece
+            else:
+                lines.append(piece)
+        return lines
+
+    def _print_rhs(self, expr: Any) -> str:
+        r"""The right-hand side of an aligned row, continued on rows ``&\quad + ...`` when it is too long."""
+        return CONTINUATION.join(self._rhs_lines(expr))
 
     # -- prose ---------------------------------------------------------------------------
     def _prose_tokens(self, text: str) -> list[tuple[str, str]]:
@@ -619,7 +677,10 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
             tex = f"{amp}{self._print_prose(statement.words, math_mode=True)}"
         else:
             relation = ":=" if (statement.rel == ":=" and self._settings["mathjax"]) else self.relations[statement.rel]
-            right = rhs if rhs is not None else self._print(statement.rhs)
+            if rhs is not None:
+                right = rhs
+            else:
+                right = self._print_rhs(statement.rhs) if align else self._print(statement.rhs)
             tex = f"{self._print(statement.lhs)} {amp}{relation} {right}"
         if statement.condition != sp.true:
             tex += rf", \quad {self._print(statement.condition)}"
@@ -654,11 +715,14 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
         return f"{row}\n{note}"
 
     def _print_result_row(self, d: Derivation) -> str:
-        return rf"{self._print(d.lhs)} &= {self._print_result(d)}"
+        return rf"{self._print(d.lhs)} &= {self._print_result(d, align=True)}"
 
-    def _print_result(self, d: Derivation) -> str:
+    def _print_result(self, d: Derivation, *, align: bool = False) -> str:
+        """The result: by cases if it has them, else the expression (broken over rows when ``align``)."""
         cases = result_cases(d)
-        return self._print_cases(cases, d.variable) if cases else self._print(d.result)
+        if cases:
+            return self._print_cases(cases, d.variable)
+        return self._print_rhs(d.result) if align else self._print(d.result)
 
     def _print_environment(self, d: Derivation) -> str:
         rows: list[str] = []
@@ -669,7 +733,7 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
         if d.lhs is not None and not any(states_result(step.statement, d) for step in d.steps):
             rows.append(self._print_result_row(d))
         if not rows:
-            rows.append(f"&{self._print_result(d)}")
+            rows.append(f"&{self._print_result(d, align=True)}")
         env = self._settings["environment"]
         body = "\n".join(rows).removesuffix(r" \\")
         return f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}"
@@ -689,7 +753,13 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
         return f"Assumptions: {', '.join(parts)}." if parts else ""
 
     def _print_display(self, d: Derivation) -> str:
-        r"""The result as a display ``\[ lhs = ... \]``."""
+        r"""The result as a display ``\[ lhs = ... \]`` (an ``align*``/``aligned`` display when it is broken)."""
+        broken = self._print_result(d, align=True)
+        if broken != self._print_result(d):
+            first = "&" if d.lhs is None else f"{self._print(d.lhs)} &= "
+            env = self._settings["environment"]
+            body = f"\\begin{{{env}}}\n{first}{broken}\n\\end{{{env}}}"
+            return body if env == "align*" else rf"\[{body}\]"
         if d.lhs is None:
             return rf"\[ {self._print_result(d)} \]"
         return rf"\[ {self._print(d.lhs)} = {self._print_result(d)} \]"
@@ -697,6 +767,9 @@ class DeriveLatexPrinter(VariableFirstMixin, LatexPrinter):
     def _print_Derivation(self, d: Derivation, *, form: str = "snippet") -> str:
         if form not in FORMS:
             raise ValueError(f"form must be one of {FORMS}, not {form!r}")
+        if form == "cases":  # the result alone, one equation to paste into a display
+            result = self._print_result(d)
+            return result if d.lhs is None else f"{self._print(d.lhs)} = {result}"
         environment = self._print_environment(d)
         if form == "snippet":
             return environment
@@ -800,14 +873,17 @@ def derivation_to_latex(d: Derivation, form: str = "snippet", **settings: Any) -
     ----------
     d : Derivation
         The derivation.
-    form : {"snippet", "section", "document"}
+    form : {"snippet", "cases", "section", "document"}
         ``snippet``: the ``align*`` (or ``aligned``) environment only;
+        ``cases``: the result alone, ``lhs = \begin{cases} ... \end{cases}``
+        (math-mode content for a display, e.g. ``\[ ... \]``);
         ``section``: a ``\subsection*`` with the assumptions, the convention,
         the steps and the result; ``document``: a complete ``article``.
     **settings
         Settings of :class:`DeriveLatexPrinter` (``notation``,
         ``positive_part``, ``environment``, ``show_checks``,
-        ``show_reasons``, ``variables``, ``mathjax`` and SymPy's own).
+        ``show_reasons``, ``variables``, ``mathjax``, ``line_width`` and
+        SymPy's own).
 
     Returns
     -------
@@ -829,6 +905,10 @@ def derivation_to_latex(d: Derivation, form: str = "snippet", **settings: Any) -
     g\left(x\right) &\coloneqq \lambda x^{2} \\
     >>> print(tex.splitlines()[-2])
     \operatorname{prox}_{g}\left(v\right) &= \frac{v}{2 \lambda + 1}
+    >>> print(derivation_to_latex(prox(lam * sp.Abs(x), x, v), form="cases").replace(r" \\ ", "\n"))
+    \operatorname{prox}_{g}\left(v\right) = \begin{cases} v + \lambda & \text{if } v < - \lambda
+    0 & \text{if } - \lambda \leq v \leq \lambda
+    v - \lambda & \text{if } v > \lambda \end{cases}
     """
     return DeriveLatexPrinter(settings)._print_Derivation(d, form=form)
 
