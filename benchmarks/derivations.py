@@ -4,7 +4,12 @@
   derivation may profit from an earlier one; the order is fixed);
 * warm: a second call with the same inputs (the ``lru_cache`` of the derivation
   functions);
+* fresh: ``--fresh`` runs each case alone in a new process (modules imported
+  first, not timed), so nothing is shared with another derivation: the number
+  the target is about;
 * ``derive report --no-pdf`` and ``import derive`` run in fresh subprocesses.
+
+Run ``python3 benchmarks/derivations.py [--fresh] [--only TEXT]``.
 
 Targets (issue 7, on a 2-core machine): any derivation < 2 s, the report < 60 s,
 ``import derive`` < 1.5 s.
@@ -12,6 +17,8 @@ Targets (issue 7, on a 2-core machine): any derivation < 2 s, the report < 60 s,
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import resource
 import subprocess
@@ -26,7 +33,36 @@ import sympy as sp
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["derivation_cases", "run_derivations", "report_time", "import_time", "format_derivations"]
+__all__ = [
+    "derivation_cases",
+    "run_derivations",
+    "run_fresh",
+    "report_time",
+    "import_time",
+    "format_derivations",
+]
+
+#: Modules a fresh process imports before the timed call (their import is ``import_time``'s business).
+_PRELOAD = (
+    "derive",
+    "derive.prox",
+    "derive.subgradient",
+    "derive.estimators",
+    "derive.catalogue",
+    "derive.nonconvex",
+    "derive.report",
+    "proofs.core",
+    "proofs.gaussian",
+    "proofs.zero_set",
+    "proofs.lasso_vs_ridge",
+    "proofs.kink_sparsity",
+    "proofs.zero_probability",
+    "proofs.risk",
+    "proofs.bayes",
+    "proofs.marginal_cost",
+    "proofs.shrinkage",
+    "proofs.geometry",
+)
 
 
 def derivation_cases() -> list[tuple[str, Callable[[], Any]]]:
@@ -79,10 +115,12 @@ def derivation_cases() -> list[tuple[str, Callable[[], Any]]]:
     return cases
 
 
-def run_derivations() -> list[tuple[str, float | None, float | None, float | None, str]]:
-    """``(label, cold CPU s, cold wall s, warm wall s, error)`` for every case."""
+def run_derivations(only: str = "") -> list[tuple[str, float | None, float | None, float | None, str]]:
+    """``(label, cold CPU s, cold wall s, warm wall s, error)`` for every case (``only``: labels containing it)."""
     rows = []
     for label, build in derivation_cases():
+        if only not in label:
+            continue
         try:
             cpu, wall = time.process_time(), time.perf_counter()
             build()
@@ -93,6 +131,47 @@ def run_derivations() -> list[tuple[str, float | None, float | None, float | Non
             rows.append((label, cold_cpu, cold_wall, warm, ""))
         except Exception as exc:
             rows.append((label, None, None, None, f"{type(exc).__name__}: {str(exc)[:120]}"))
+    return rows
+
+
+def _time_case(label: str) -> dict[str, Any]:
+    """Cold (CPU, wall) and warm (wall) seconds of the case called ``label`` in this process."""
+    import importlib
+
+    for module in _PRELOAD:
+        importlib.import_module(module)
+    build = dict(derivation_cases())[label]
+    try:
+        cpu, wall = time.process_time(), time.perf_counter()
+        build()
+        cold_cpu, cold_wall = time.process_time() - cpu, time.perf_counter() - wall
+        wall = time.perf_counter()
+        build()
+        return {"cpu": cold_cpu, "wall": cold_wall, "warm": time.perf_counter() - wall, "error": ""}
+    except Exception as exc:
+        return {"cpu": None, "wall": None, "warm": None, "error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+
+
+def run_fresh(only: str = "") -> list[tuple[str, float | None, float | None, float | None, str]]:
+    """Like :func:`run_derivations`, each case alone in a fresh process (``only``: labels containing it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    rows = []
+    for label, _ in derivation_cases():
+        if only not in label:
+            continue
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--case", label],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            rows.append((label, None, None, None, (done.stderr.strip().splitlines() or ["failed"])[-1][:120]))
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append((label, row["cpu"], row["wall"], row["warm"], row["error"]))
     return rows
 
 
@@ -135,8 +214,11 @@ def import_time(repeat: int = 3) -> tuple[float, list[str]]:
     return best, heavy
 
 
-def format_derivations(rows: list[tuple[str, float | None, float | None, float | None, str]]) -> str:
-    lines = ["Derivations (seconds; cold = first call in this process, CPU and wall; warm = second call, wall)"]
+def format_derivations(
+    rows: list[tuple[str, float | None, float | None, float | None, str]], *, fresh: bool = False
+) -> str:
+    where = "in a fresh process" if fresh else "in this process"
+    lines = [f"Derivations (seconds; cold = first call {where}, CPU and wall; warm = second call, wall)"]
     lines.append(f"{'derivation':<40}{'cold CPU':>10}{'cold wall':>10}{'warm':>10}  CPU < 2 s")
     for label, cpu, wall, warm, error in rows:
         if cpu is None:
@@ -144,3 +226,29 @@ def format_derivations(rows: list[tuple[str, float | None, float | None, float |
         else:
             lines.append(f"{label:<40}{cpu:>10.2f}{wall:>10.2f}{warm:>10.1e}  {'yes' if cpu < 2 else 'NO'}")
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fresh", action="store_true", help="each case in a new process")
+    parser.add_argument("--only", default="", metavar="TEXT", help="only cases whose label contains TEXT")
+    parser.add_argument("--case", default=None, help=argparse.SUPPRESS)  # one case, JSON out (used by --fresh)
+    parser.add_argument("--no-import", action="store_true", help="skip the `import derive` timing")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    if args.case is not None:
+        print(json.dumps(_time_case(args.case)))
+        return 0
+    if not args.no_import:
+        seconds, heavy = import_time()
+        print(f"import derive: {seconds:.2f} s (target < 1.5 s); heavy modules imported: {', '.join(heavy) or 'none'}")
+    if args.fresh:
+        rows = run_fresh(args.only)
+    else:
+        rows = run_derivations(args.only)
+    print(format_derivations(rows, fresh=args.fresh))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

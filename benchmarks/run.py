@@ -1,6 +1,7 @@
 """Benchmarks: derived kernels against hand-written NumPy and peers; derivation, report and import times.
 
-Run: ``python3 benchmarks/run.py`` (all), or ``--only kernels`` / ``--only derivations``;
+Run: ``python3 benchmarks/run.py`` (all), or ``--only kernels`` / ``--only derivations``; ``--fresh`` times
+each derivation cold in its own process;
 ``--size`` and ``--rounds`` shrink the kernel runs.  All ratios are measured in one
 run on the same machine (see ``benchmarks/kernels.py`` and ``benchmarks/derivations.py``
 for what each column means).
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 import sympy as sp
-from derivations import format_derivations, import_time, report_time, run_derivations
+from derivations import format_derivations, import_time, report_time, run_derivations, run_fresh
 from kernels import format_rows, peer_status, run_kernels
 
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10**7, help="values per kernel run (default 1e7)")
     parser.add_argument("--kernels", default="", metavar="TEXT", help="only kernels whose name contains TEXT")
     parser.add_argument("--rounds", type=int, default=11, help="interleaved timing rounds (default 11)")
+    parser.add_argument(
+        "--fresh", action="store_true", help="time each derivation cold, alone in a new process (what the targets mean)"
+    )
     args = parser.parse_args(argv)
     if args.size < 1 or args.rounds < 1:
         parser.error("--size and --rounds must be positive")
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds, heavy = import_time()
         print(f"import derive: {seconds:.2f} s (target < 1.5 s); heavy modules imported: {', '.join(heavy) or 'none'}")
         print()
-        print(format_derivations(run_derivations()))
+        rows = run_fresh() if args.fresh else run_derivations()
+        print(format_derivations(rows, fresh=args.fresh))
         print()
         report, cpu, error = report_time()
         shown = f"{report:.1f} s wall, {cpu:.1f} s CPU" if report is not None else f"failed: {error}"

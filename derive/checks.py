@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from .core import Check
@@ -37,6 +38,8 @@ __all__ = [
     "is_zero",
     "decide",
     "at_point",
+    "evaluate_mpmath",
+    "mpmath_function",
 ]
 
 #: Significant digits of the numeric checks.
@@ -67,7 +70,10 @@ def decide(condition: Any) -> bool | None:
 
 
 def is_zero(expr: Any) -> bool | None:
-    """Three-valued: is ``expr`` identically zero under the symbols' assumptions?"""
+    """Three-valued: is ``expr`` identically zero under the symbols' assumptions?
+
+    True if it is; False if SymPy shows it is never zero; None otherwise.
+    """
     expr = sp.sympify(expr)
     if expr == 0:
         return True
@@ -79,6 +85,10 @@ def is_zero(expr: Any) -> bool | None:
                 return True
             return None
     for attempt in (sp.expand, sp.cancel, sp.simplify):
+        if attempt is sp.simplify and _nonzero_somewhere(expr):
+            # A witness that expr is not identically zero: simplify cannot reduce it to 0, and it is the
+            # costly attempt.  (Whether expr is *never* zero stays undecided: None, as before.)
+            return None
         try:
             reduced = attempt(expr)
         except Exception:
@@ -88,6 +98,54 @@ def is_zero(expr: Any) -> bool | None:
         if reduced.is_zero is False:
             return False
     return None
+
+
+#: Points at which :func:`is_zero` looks for a witness that an expression is not identically zero.
+_WITNESSES = 5
+
+
+def _nonzero_somewhere(expr: sp.Basic) -> bool:
+    """True if ``expr`` is certainly nonzero at a seeded point respecting the symbols' assumptions.
+
+    Such a point proves that ``expr`` is not identically zero, so :func:`is_zero`
+    need not try ``simplify``.  The value is exact (Fraction arithmetic) when the
+    rational evaluator handles ``expr``; otherwise it is SymPy's ``evalf`` at
+    :data:`DIGITS` digits, which tracks the accuracy it reaches: only a real
+    nonzero value known to at least 30 digits counts (an expression that is 0
+    evaluates to a zero or to a number without accurate digits).  Anything else
+    gives no witness (False).
+    """
+    symbols = _ordered_symbols(expr)
+    if not symbols or not all(_assumptions_sampled(s) for s in symbols) or expr.has(*_BINDERS):
+        return False
+    exact = _rational_evaluator(expr) is not None
+    for point in sample_points(symbols, count=_WITNESSES):
+        if exact:
+            value = _exact(expr, point)
+            if isinstance(value, Fraction) and value != 0:
+                return True
+            continue
+        try:
+            value = expr.xreplace(point).evalf(DIGITS)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if isinstance(value, sp.Float) and value != 0 and value._prec >= _WITNESS_BITS:
+            return True
+    return False
+
+
+#: Binary precision (about 30 digits) an evaluated value needs to count as a witness of a nonzero value.
+_WITNESS_BITS = 100
+
+
+def _assumptions_sampled(symbol: sp.Symbol) -> bool:
+    """Whether :func:`sample_points` draws values that respect every assumption on ``symbol``."""
+    if symbol.is_positive or symbol.is_negative:
+        return not (symbol.is_integer or symbol.is_irrational)
+    if symbol.is_integer or symbol.is_irrational or symbol.is_zero or symbol.is_real is False:
+        return False
+    # nonnegative: drawn from [0, 20]; otherwise from [-10, 10], which suits no sign restriction
+    return bool(symbol.is_nonnegative) or not (symbol.is_nonpositive or symbol.is_nonzero)
 
 
 def _sample_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
@@ -282,10 +340,295 @@ def _exact(expr: Any, point: dict[sp.Symbol, Any]) -> Any:
         return None
 
 
-def _evaluate(expr: Any, point: dict[sp.Symbol, sp.Rational]) -> sp.Basic:
+# --------------------------------------------------------------------------
+# Compiled mpmath evaluation
+# --------------------------------------------------------------------------
+class _NotCompiled(Exception):
+    """The mpmath compiler does not handle this node: use ``lambdify`` or SymPy."""
+
+
+class _Undecided(Exception):
+    """A comparison too close to call at the working precision: use SymPy's exact substitution."""
+
+
+#: SymPy functions the compiler maps to mpmath (the same functions ``lambdify(..., modules="mpmath")`` uses).
+_MP_FUNCTIONS: dict[type, Callable[..., Any]] = {
+    sp.exp: mpmath.exp,
+    sp.log: mpmath.log,
+    sp.sin: mpmath.sin,
+    sp.cos: mpmath.cos,
+    sp.tan: mpmath.tan,
+    sp.asin: mpmath.asin,
+    sp.acos: mpmath.acos,
+    sp.atan: mpmath.atan,
+    sp.sinh: mpmath.sinh,
+    sp.cosh: mpmath.cosh,
+    sp.tanh: mpmath.tanh,
+    sp.asinh: mpmath.asinh,
+    sp.acosh: mpmath.acosh,
+    sp.atanh: mpmath.atanh,
+    sp.erf: mpmath.erf,
+    sp.erfc: mpmath.erfc,
+    sp.LambertW: mpmath.lambertw,
+    sp.sign: mpmath.sign,
+    sp.re: mpmath.re,
+    sp.im: mpmath.im,
+}
+
+_MP_CONSTANTS: dict[sp.Basic, Callable[[], Any]] = {
+    sp.pi: lambda: +mpmath.pi,
+    sp.E: lambda: +mpmath.e,
+    sp.S.Infinity: lambda: mpmath.inf,
+    sp.S.NegativeInfinity: lambda: -mpmath.inf,
+    sp.nan: lambda: mpmath.nan,
+    sp.I: lambda: mpmath.mpc(0, 1),
+}
+
+_MpEvaluator = Callable[[dict[sp.Symbol, Any], dict[sp.Symbol, Fraction] | None], Any]
+
+
+def _compare_guarded(relation: Callable[[Any, Any], bool], left: Any, right: Any) -> bool:
+    """``relation(left, right)`` for mpmath reals; ``_Undecided`` when they agree to the working precision."""
+    if not isinstance(left, mpmath.mpf | int) or not isinstance(right, mpmath.mpf | int):
+        raise _Undecided
+    if mpmath.isnan(left) or mpmath.isnan(right):
+        raise _Undecided
+    if mpmath.isinf(left) or mpmath.isinf(right):
+        return relation(left, right)
+    margin = mpmath.ldexp(max(1, abs(left), abs(right)), 20 - mpmath.mp.prec)
+    if abs(left - right) <= margin:
+        raise _Undecided
+    return relation(left, right)
+
+
+def _compile_mp(node: sp.Basic, guarded: bool) -> _MpEvaluator:
+    """A closure evaluating ``node`` with mpmath at the current working precision (raise ``_NotCompiled``).
+
+    The arithmetic is that of ``lambdify(..., modules="mpmath")`` (``Pow`` with a
+    rational exponent is ``base ** (mpf(p)/mpf(q))``, the principal branch;
+    a ``Piecewise`` evaluates only its selected branch and is None when no
+    branch applies), without the code generation that makes ``lambdify`` cost
+    about 0.1 s per expression.  With ``guarded``, a comparison is decided
+    exactly (Fraction arithmetic, from the second argument) when its sides are
+    rational, and otherwise refused (``_Undecided``) when its sides agree to
+    within 2^20 units of the working precision, so a branch is never chosen on
+    rounding error.
+    """
+    if isinstance(node, sp.Symbol):
+        return lambda values, exact: values[node]
+    if isinstance(node, sp.Integer):
+        integer = int(node)
+        return lambda values, exact: integer
+    if isinstance(node, sp.Rational):
+        numerator, denominator = int(node.p), int(node.q)
+        return lambda values, exact: mpmath.mpf(numerator) / denominator
+    if isinstance(node, sp.Float):
+        raw = node._mpf_
+        return lambda values, exact: mpmath.mpf(raw)
+    if node is sp.true or node is sp.false:
+        truth = node is sp.true
+        return lambda values, exact: truth
+    if node in _MP_CONSTANTS:
+        constant = _MP_CONSTANTS[node]
+        return lambda values, exact: constant()
+    if isinstance(node, sp.Add | sp.Mul):
+        parts = [_compile_mp(arg, guarded) for arg in node.args]
+        combine = operator.add if isinstance(node, sp.Add) else operator.mul
+
+        def fold(values: dict, exact: dict | None) -> Any:
+            total = parts[0](values, exact)
+            for part in parts[1:]:
+                total = combine(total, part(values, exact))
+            return total
+
+        return fold
+    if isinstance(node, sp.Pow):
+        base, exponent = _compile_mp(node.base, guarded), node.exp
+        if isinstance(exponent, sp.Integer):
+            power = int(exponent)
+            return lambda values, exact: base(values, exact) ** power
+        if exponent == sp.S.Half:
+            return lambda values, exact: mpmath.sqrt(base(values, exact))
+        if exponent == -sp.S.Half:
+            return lambda values, exact: 1 / mpmath.sqrt(base(values, exact))
+        if isinstance(exponent, sp.Rational):
+            numerator, denominator = int(exponent.p), int(exponent.q)
+            return lambda values, exact: base(values, exact) ** (mpmath.mpf(numerator) / mpmath.mpf(denominator))
+        power_of = _compile_mp(exponent, guarded)
+        return lambda values, exact: base(values, exact) ** power_of(values, exact)
+    if isinstance(node, sp.Abs):
+        inner = _compile_mp(node.args[0], guarded)
+        return lambda values, exact: abs(inner(values, exact))
+    if isinstance(node, sp.Max | sp.Min):
+        parts = [_compile_mp(arg, guarded) for arg in node.args]
+        pick = max if isinstance(node, sp.Max) else min  # continuous: a near-tie picks either, same value
+        return lambda values, exact: pick(part(values, exact) for part in parts)
+    if isinstance(node, sp.sign) and guarded:  # discontinuous at 0: decided like a comparison with 0
+        is_positive, is_negative = _compile_mp(node.args[0] > 0, True), _compile_mp(node.args[0] < 0, True)
+        return lambda values, exact: int(is_positive(values, exact)) - int(is_negative(values, exact))
+    if isinstance(node, sp.Piecewise):
+        branches = [(_compile_mp(value, guarded), _compile_mp(cond, guarded)) for value, cond in node.args]
+
+        def piecewise(values: dict, exact: dict | None) -> Any:
+            for value, cond in branches:
+                if cond(values, exact):
+                    return value(values, exact)
+            return None  # no branch applies (lambdify's None)
+
+        return piecewise
+    if type(node) in _RELATIONS:
+        relation = _RELATIONS[type(node)]
+        lhs, rhs = _compile_mp(node.lhs, guarded), _compile_mp(node.rhs, guarded)
+        if not guarded:
+            return lambda values, exact: relation(lhs(values, exact), rhs(values, exact))
+        rational = _rational_evaluator(node)
+
+        def compare(values: dict, exact: dict | None) -> bool:
+            if rational is not None and exact is not None:
+                try:
+                    return bool(rational(exact))
+                except (_NotRational, ZeroDivisionError):
+                    pass
+            return _compare_guarded(relation, lhs(values, exact), rhs(values, exact))
+
+        return compare
+    if isinstance(node, sp.And | sp.Or):
+        parts = [_compile_mp(arg, guarded) for arg in node.args]
+        if isinstance(node, sp.And):
+            return lambda values, exact: all(part(values, exact) for part in parts)
+        return lambda values, exact: any(part(values, exact) for part in parts)
+    if isinstance(node, sp.Not):
+        inner = _compile_mp(node.args[0], guarded)
+        return lambda values, exact: not inner(values, exact)
+    function = _MP_FUNCTIONS.get(type(node))
+    if function is not None:
+        parts = [_compile_mp(arg, guarded) for arg in node.args]
+        return lambda values, exact: function(*(part(values, exact) for part in parts))
+    raise _NotCompiled(type(node).__name__)
+
+
+@functools.lru_cache(maxsize=2048)
+def mpmath_function(expr: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
+    """``expr`` as a function of ``symbols`` evaluated with mpmath at the current working precision.
+
+    Same values as ``sympy.lambdify(symbols, expr, modules="mpmath")``, which
+    it falls back to for a node it does not compile, at a fraction of the
+    cost of building it (no code is generated; a ``Piecewise`` evaluates only
+    the selected branch).  Cached by ``(expr, symbols)``.
+
+    Examples
+    --------
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> f = mpmath_function(sp.Piecewise((a * b, a < 0), (sp.Abs(b) ** sp.Rational(4, 3), True)), (a, b))
+    >>> with mpmath.workdps(30):
+    ...     print(f(mpmath.mpf(-2), mpmath.mpf(3)), f(2, -8))
+    -6.0 16.0
+    """
+    try:
+        if not expr.free_symbols <= set(symbols) or expr.has(*_BINDERS):
+            raise _NotCompiled("free symbols or bound variables")
+        compiled = _compile_mp(expr, guarded=False)
+    except (_NotCompiled, RecursionError, TypeError):
+        return sp.lambdify(symbols, expr, modules="mpmath")
+
+    def function(*args: Any) -> Any:
+        return compiled(dict(zip(symbols, args, strict=True)), None)
+
+    return function
+
+
+@functools.lru_cache(maxsize=4096)
+def _guarded_evaluator(expr: sp.Basic) -> tuple[tuple[sp.Symbol, ...], _MpEvaluator] | None:
+    if expr.has(*_BINDERS) or not all(isinstance(s, sp.Symbol) for s in expr.free_symbols):
+        return None
+    try:
+        return tuple(expr.free_symbols), _compile_mp(expr, guarded=True)
+    except (_NotCompiled, RecursionError, TypeError):
+        return None
+
+
+#: Extra decimal digits of the two working precisions of the compiled evaluation (above ``DIGITS + 5``).
+GUARD_DIGITS = (10, 30)
+
+
+def _mp_input(value: Any) -> Any:
+    """A point's value as an mpmath number at the working precision (rationals exactly rounded)."""
+    if isinstance(value, sp.Rational):
+        return mpmath.mpf(int(value.p)) / int(value.q)
+    number = sp.N(value, mpmath.mp.dps)
+    if not isinstance(number, sp.Float):
+        raise _Undecided  # not a real number here: leave it to SymPy
+    return mpmath.mpf(number._mpf_)
+
+
+def evaluate_mpmath(expr: sp.Basic, point: dict[sp.Symbol, Any], *, digits: int = DIGITS + 5) -> Any:
+    """``expr`` at ``point`` as an mpmath real correct to ``digits`` significant digits, or None (use SymPy).
+
+    Exact when the rational evaluator handles ``expr`` and the point is
+    rational (Fraction arithmetic, rounded once).  Otherwise ``expr`` is
+    compiled for mpmath once and evaluated at two working precisions,
+    ``digits + GUARD_DIGITS[i]`` decimal digits; the value is accepted only if
+    it is real and finite and the two agree to ``digits`` significant digits
+    (else rounding error is amplified somewhere, and SymPy's ``evalf``, which
+    tracks its accuracy, must take over).  Branch conditions are decided
+    exactly when rational, else only when clear at the working precision.
+    The result is rounded to ``digits`` digits.
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", positive=True)
+    >>> print(evaluate_mpmath(sp.Abs(a - 3) ** sp.Rational(4, 3), {a: sp.Rational(11)}, digits=20))
+    16.0
+    >>> print(evaluate_mpmath(sp.sqrt(a), {a: sp.Integer(2)}, digits=20))
+    1.4142135623730950488
+    """
+    exact = _exact(expr, point)
+    if isinstance(exact, Fraction):
+        with mpmath.workdps(digits):
+            return mpmath.mpf(exact.numerator) / exact.denominator
+    compiled = _guarded_evaluator(expr)
+    if compiled is None:
+        return None
+    symbols, evaluate = compiled
+    if any(s not in point for s in symbols):
+        return None
+    fractions = {
+        s: Fraction(int(point[s].p), int(point[s].q)) for s in symbols if isinstance(point[s], sp.Rational)
+    }
+    found = []
+    for guard in GUARD_DIGITS:
+        with mpmath.workdps(digits + guard):
+            try:
+                value = evaluate({s: _mp_input(point[s]) for s in symbols}, fractions)
+            except (_Undecided, ArithmeticError, ValueError, TypeError):
+                return None
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = mpmath.mpf(value)
+            if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+                return None
+            found.append(value)
+    low, high = found
+    with mpmath.workdps(digits + GUARD_DIGITS[-1]):
+        if abs(high - low) > abs(high) * mpmath.mpf(10) ** -digits:
+            return None
+    with mpmath.workdps(digits):
+        return +high
+
+
+def _evaluate(expr: Any, point: dict[sp.Symbol, sp.Rational], used: set[str] | None = None) -> sp.Basic:
+    """``expr`` at ``point`` to ``DIGITS + 5`` digits: exactly, by compiled mpmath, or by SymPy's ``evalf``.
+
+    ``used`` (if given) collects ``"mpmath"`` when the compiled evaluation served.
+    """
     exact = _exact(expr, point)
     if isinstance(exact, Fraction):  # the same exact rational SymPy would reach, without building it
         return sp.Rational(exact.numerator, exact.denominator).evalf(DIGITS + 5)
+    if isinstance(expr, sp.Basic):
+        fast = evaluate_mpmath(expr, point, digits=DIGITS + 5)
+        if fast is not None:
+            if used is not None:
+                used.add("mpmath")
+            return sp.Float(fast, DIGITS + 5)
     value = at_point(expr, point)
     if isinstance(value, sp.Basic) and value.free_symbols:
         raise VerificationError(f"{expr} does not evaluate to a number at {point}")
@@ -303,9 +646,17 @@ def _close(left: sp.Basic, right: sp.Basic) -> tuple[bool, Any]:
     return bool(error <= TOLERANCE), error
 
 
-def _numeric_detail(count: int, worst: Any) -> str:
+def _numeric_detail(count: int, worst: Any, used: set[str] | frozenset[str] = frozenset()) -> str:
     worst_text = sp.Float(worst, 2) if worst != 0 else 0
-    return f"{count} points, seed {SEED}, {DIGITS} digits, max rel. error {worst_text}"
+    detail = f"{count} points, seed {SEED}, {DIGITS} digits, max rel. error {worst_text}"
+    return detail + (f" ({MPMATH_NOTE})" if "mpmath" in used else "")
+
+
+#: How a value computed by the compiled mpmath evaluation is checked (shown in a check's detail).
+MPMATH_NOTE = (
+    f"values by compiled mpmath at {DIGITS + 5 + GUARD_DIGITS[0]} and {DIGITS + 5 + GUARD_DIGITS[1]} digits, "
+    f"agreeing to {DIGITS + 5}"
+)
 
 
 def check_equal(lhs: Any, rhs: Any, *, condition: Any = sp.true) -> Check:
@@ -330,14 +681,15 @@ def check_equal(lhs: Any, rhs: Any, *, condition: Any = sp.true) -> Check:
             raise VerificationError(f"{lhs} != {rhs}")
         return Check("symbolic", "both sides are the same number")
     worst: Any = 0
+    used: set[str] = set()
     points = sample_points(symbols, condition)
     for point in points:
-        ok, error = _close(_evaluate(lhs, point), _evaluate(rhs, point))
+        ok, error = _close(_evaluate(lhs, point, used), _evaluate(rhs, point, used))
         if not ok:
             shown = ", ".join(f"{k}={v}" for k, v in point.items())
             raise VerificationError(f"{lhs} = {rhs} is false at {shown}")
         worst = max(worst, error) if error != sp.oo else worst
-    return Check("numeric", _numeric_detail(len(points), worst))
+    return Check("numeric", _numeric_detail(len(points), worst, used))
 
 
 def _interval_parts(region: sp.Set) -> tuple[Any, Any, bool, bool] | None:
@@ -381,8 +733,9 @@ def check_member(element: Any, region: Any, *, condition: Any = sp.true) -> Chec
             raise VerificationError(f"{element} is not in {region}")
     symbols = _ordered_symbols(element, region, condition)
     points = sample_points(symbols, condition)
+    used: set[str] = set()
     for point in points:
-        value = _evaluate(element, point)
+        value = _evaluate(element, point, used)
         concrete = at_point(region, point)
         if isinstance(concrete, sp.Interval):
             exact = at_point(element, point)
@@ -397,7 +750,7 @@ def check_member(element: Any, region: Any, *, condition: Any = sp.true) -> Chec
         if not inside:
             shown = ", ".join(f"{k}={v}" for k, v in point.items())
             raise VerificationError(f"{element} is not in {region} at {shown}")
-    return Check("numeric", _numeric_detail(len(points), 0).replace(", max rel. error 0", ""))
+    return Check("numeric", _numeric_detail(len(points), 0, used).replace(", max rel. error 0", ""))
 
 
 def check_equivalent(first: Any, second: Any, *, symbols: Sequence[sp.Symbol] | None = None) -> Check:
@@ -436,13 +789,24 @@ STEP = sp.Rational(1, 10**20)
 DERIVATIVE_TOLERANCE = sp.Float(10, DIGITS) ** -25
 
 
-def _difference_quotient(expr: sp.Expr, variable: sp.Symbol, at: sp.Expr, side: int) -> sp.Basic:
-    """Richardson-extrapolated one-sided (side=+1/-1) or central (side=0) quotient."""
+def _difference_quotient(
+    expr: sp.Expr,
+    variable: sp.Symbol,
+    at: sp.Expr,
+    side: int,
+    parameters: dict[sp.Symbol, Any] | None = None,
+    used: set[str] | None = None,
+) -> sp.Basic:
+    """Richardson-extrapolated one-sided (side=+1/-1) or central (side=0) quotient (``parameters``: their values)."""
+    fixed = parameters or {}
+
+    def value(location: Any) -> sp.Basic:
+        return _evaluate(expr, {**fixed, variable: location}, used)
 
     def quotient(h: sp.Rational) -> sp.Basic:
         if side == 0:
-            return (_evaluate(expr, {variable: at + h}) - _evaluate(expr, {variable: at - h})) / (2 * h)
-        return side * (_evaluate(expr, {variable: at + side * h}) - _evaluate(expr, {variable: at})) / h
+            return (value(at + h) - value(at - h)) / (2 * h)
+        return side * (value(at + side * h) - value(at)) / h
 
     if not side:
         return quotient(STEP)
@@ -483,19 +847,21 @@ def check_derivative(
         locations = [({k: val for k, val in point.items() if k != variable}, point[variable]) for point in points]
     worst: Any = 0
     exact = 0
+    used: set[str] = set()
     for point, location in locations:
-        claimed = _evaluate(at_point(derivative, point), {variable: location})
+        # the parameters and the location substituted together: one compiled evaluator serves every point
+        claimed = _evaluate(derivative, {**point, variable: location}, used)
         if claimed.is_infinite:
             # A -oo/+oo one-sided derivative is the normal-cone convention at the
             # edge of the domain: g must be +oo just beyond the point.
-            beyond = _evaluate(at_point(expr, point), {variable: location + side * STEP})
+            beyond = _evaluate(expr, {**point, variable: location + side * STEP})
             if beyond is not sp.oo:
                 raise VerificationError(f"{expr} is finite just beyond {variable} = {location}")
             continue
-        numeric = _difference_quotient(at_point(expr, point), variable, location, side)
+        numeric = _difference_quotient(expr, variable, location, side, point, used)
         error = abs(numeric - claimed) / max(1, abs(claimed))
         slow = error > DERIVATIVE_TOLERANCE and side != 0
-        if slow and _exact_one_sided(at_point(expr, point), claimed, variable, location, side):
+        if slow and _exact_one_sided(expr, claimed, variable, location, side, at, point):
             exact += 1  # the quotient converges slowly (g' only Hölder, |x|^(4/3) at 0): its exact limit agrees
             continue
         if error > DERIVATIVE_TOLERANCE:
@@ -506,18 +872,39 @@ def check_derivative(
             )
         worst = max(worst, error)
     kind = {0: "central", 1: "right", -1: "left"}[side]
-    detail = f"{kind} difference quotients of g, " + _numeric_detail(len(locations), worst)
+    detail = f"{kind} difference quotients of g, " + _numeric_detail(len(locations), worst, used)
     if exact:
         detail += f"; at {exact} of them the quotient converges too slowly and SymPy took its limit exactly"
     return Check("numeric", detail)
 
 
-def _exact_one_sided(expr: sp.Expr, claimed: Any, variable: sp.Symbol, at: Any, side: int) -> bool:
-    """Whether SymPy's limit of the one-sided difference quotient of ``expr`` at ``at`` equals ``claimed``."""
+def _exact_one_sided(
+    expr: sp.Expr, claimed: Any, variable: sp.Symbol, location: Any, side: int, at: Any, point: dict
+) -> bool:
+    """Whether the exact limit of the one-sided difference quotient of ``expr`` at the point equals ``claimed``.
+
+    The limit is taken once with the parameters symbolic (``at`` the symbolic
+    location, cached) and then substituted; if SymPy cannot take it that way,
+    or it does not match, it is taken at the point with the parameters'
+    values substituted.
+    """
+    if at is not None:
+        general = _one_sided_limit(expr, variable, sp.sympify(at), side)
+        if general is not None and is_zero(at_point(general, point) - claimed) is True:
+            return True
+    at_the_point = _one_sided_limit(at_point(expr, point), variable, location, side)
+    return at_the_point is not None and is_zero(at_the_point - claimed) is True
+
+
+@functools.lru_cache(maxsize=512)
+def _one_sided_limit(expr: sp.Expr, variable: sp.Symbol, at: Any, side: int) -> sp.Basic | None:
+    """SymPy's limit of the one-sided (side = +1/-1) difference quotient of ``expr`` at ``at``, or None."""
     h = sp.Dummy("h", positive=True)
     quotient = (expr.subs(variable, at + side * h) - expr.subs(variable, at)) / (side * h)
     try:
         limit = sp.limit(quotient, h, 0, "+")
     except (NotImplementedError, ValueError, TypeError):  # no limit computed: the numeric verdict stands
-        return False
-    return is_zero(limit - claimed) is True
+        return None
+    if limit.has(sp.Limit) or h in limit.free_symbols:
+        return None
+    return limit

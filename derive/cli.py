@@ -322,6 +322,12 @@ def _run(args: argparse.Namespace) -> str:
 
             if args.expr in catalogue_names():
                 return _render(_catalogue_prox(args), args)
+            from .block import block_names, block_prox
+
+            if args.expr in block_names():
+                if args.var != "x" or args.assume:
+                    raise OptionError(f"the block entry {args.expr!r} takes no --var or --assume")
+                return _render(block_prox(args.expr), args)
         from .validate import validate_penalty
 
         expr = parse_expression(args.expr)
@@ -338,9 +344,10 @@ def _run(args: argparse.Namespace) -> str:
 
         return _render(subdifferential(expr, variable, assumptions=assumptions), args)
     if args.command == "catalogue":
+        from .block import block_catalogue_text
         from .catalogue import catalogue_text
 
-        return catalogue_text()
+        return catalogue_text() + "\n\n" + block_catalogue_text()
     if args.command == "estimator":
         from .estimators import estimator
 

@@ -20,7 +20,11 @@ Two identities are checked on each conjugate, neither used to derive it: the
 seeded points), and the **Moreau decomposition**
 ``prox_g(v) + prox_{g*}(v) = v`` (Moreau 1965; Beck 2017, Thm 6.45), with
 ``prox_{g*}`` derived by :func:`derive.prox.prox` from the conjugate's
-expression.  :func:`moreau_envelope` derives ``min_x g(x) + (x - v)^2/2`` from
+expression.  A case value is tidied with the sign of y on its region (``(y^3)^(4/3)``
+becomes ``y^4``), and two cases meeting at 0 that are one even formula are joined
+into a formula in ``|y|``; both are checked steps.  :func:`power_conjugate`
+derives the Legendre transform of ``lambda*|x|^p`` for a symbolic ``p > 1``,
+with the conjugate exponent ``q = p/(p - 1)``.  :func:`moreau_envelope` derives ``min_x g(x) + (x - v)^2/2`` from
 the prox cases (the envelope of ``lambda|x|`` is the Huber function).
 """
 
@@ -32,7 +36,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .checks import check_equal, sample_points
+from .checks import SEED, check_equal, sample_points
 from .core import Check, Derivation, DerivationBuilder
 from .errors import AssumptionError, NoClosedFormError, VerificationError
 from .notation import Penalty
@@ -41,7 +45,7 @@ from .printing.text import expr_to_text
 from .prox import _limit, _member_check, _mp, _real, prox, region_points, solve_stationarity
 from .subgradient import describe, piecewise_from_cases, subdifferential_steps
 
-__all__ = ["conjugate", "moreau_envelope"]
+__all__ = ["conjugate", "moreau_envelope", "power_conjugate"]
 
 
 def _region(lo: Any, hi: Any, left_open: bool, right_open: bool) -> sp.Set:
@@ -107,8 +111,80 @@ def _cases(structure: PenaltyStructure, y: sp.Symbol, builder: DerivationBuilder
             lambda root=root, piece=piece, points=check_points: _member_check(root, piece.interval, points),
             condition=region.as_relational(y),
         )
+        tidy = _tidy(value, y, region, context)
+        if tidy is not value:
+            builder.equal(
+                value,
+                tidy,
+                f"simplify with the sign of y on {describe(region, y)} (y written as t or -t with t > 0)",
+                condition=region.as_relational(y),
+                show=Penalty("g^*", sp.Symbol("g*"), y),
+            )
+            value = tidy
         cases.append((value, region))
     return cases
+
+
+def _one_signed(region: sp.Set, context: Any) -> int:
+    """+1 if the region lies in y >= 0, -1 if in y <= 0, 0 otherwise (or undecided)."""
+    if isinstance(region, sp.FiniteSet):
+        start = end = region.args[0]
+    else:
+        start, end = region.start, region.end
+    if compare(0, start, context, strict=False) is True:
+        return 1
+    if compare(end, 0, context, strict=False) is True:
+        return -1
+    return 0
+
+
+def _tidy(value: Any, y: sp.Symbol, region: sp.Set, context: Any) -> Any:
+    """A shorter form of a case value found with the sign of y on its region, or ``value`` itself.
+
+    On a region of one sign, y = +-t with t > 0 lets SymPy simplify
+    ``(y^3)^(4/3)`` and ``|y|``; on a region of both signs the value is
+    rewritten in ``|y|`` when it is even (the same simplified form at t and
+    -t).  Only a candidate with fewer operations is returned; the caller
+    checks it equal to the value (a step of the derivation).
+    """
+    if value is sp.oo or not isinstance(value, sp.Expr) or not value.has(y):
+        return value
+    t = sp.Dummy("t", positive=True)
+    side = _one_signed(region, context)
+    try:
+        if side:
+            candidate = sp.simplify(value.subs(y, side * t)).subs(t, side * y)
+        else:
+            positive, negative = sp.simplify(value.subs(y, t)), sp.simplify(value.subs(y, -t))
+            if sp.simplify(positive - negative) != 0:
+                return value
+            candidate = positive.subs(t, sp.Abs(y))
+    except (TypeError, ValueError, NotImplementedError):  # pragma: no cover - simplify on exotic forms
+        return value
+    if candidate.has(t) or sp.count_ops(candidate) >= sp.count_ops(value):
+        return value
+    return candidate
+
+
+def _even_join(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> list[tuple[Any, sp.Set]]:
+    """Two finite cases meeting at y = 0 with g*(y) = f(-y) on the left of f(y): one case f(|y|)."""
+    out: list[tuple[Any, sp.Set]] = []
+    for value, region in cases:
+        if out and value is not sp.oo and out[-1][0] is not sp.oo:
+            previous_value, previous = out[-1]
+            a, b = _ends(previous), _ends(region)
+            if (
+                isinstance(previous, sp.Interval)
+                and isinstance(region, sp.Interval)
+                and a[1] == 0
+                and b[0] == 0
+                and sp.simplify(previous_value - value.subs(y, -y)) == 0
+            ):
+                joined = sp.Interval(a[0], b[1], a[2], b[3])
+                out[-1] = (value.subs(y, sp.Abs(y)), joined)
+                continue
+        out.append((value, region))
+    return out
 
 
 def _open_domain(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> Any:
@@ -278,6 +354,15 @@ def conjugate(g: Any, x: sp.Symbol, y: sp.Symbol, *, assumptions: Any = sp.true)
         cases = _merge(_cases(structure, y, builder), y)
     except NoClosedFormError:
         raise
+    joined = _even_join(cases, y)
+    if joined != cases:
+        builder.equal(
+            piecewise_from_cases(cases, y),
+            piecewise_from_cases(joined, y),
+            "g* is even: the cases on either side of y = 0 are one formula in |y|",
+            show=Penalty("g^*", sp.Symbol("g*"), y),
+        )
+        cases = joined
     cases = _close_ends(cases, y)
     result = piecewise_from_cases(cases, y)
     builder.claim(
@@ -389,3 +474,172 @@ def _check_envelope(
         if abs(got - want) > 1e-40 * (1 + abs(want)):
             raise VerificationError(f"the envelope differs from F(prox(v)) at {point}")
     return Check("numeric", f"equal to F(prox_g(v)) at {len(points)} seeded points, 60 digits")
+
+
+#: The exponent of the power penalty lambda*|x|^p when left symbolic (p > 1 is stated as the derivation's context).
+p_power = sp.Symbol("p", positive=True)
+
+
+def _check_power_fenchel_young(g: Any, conj: Any, x: sp.Symbol, y: sp.Symbol, context: Any) -> Check:
+    """g(x) + g*(g'(x)) = x g'(x) at seeded (x, parameters), and g(x) + g*(y) >= x y at seeded pairs (60 digits)."""
+    slope = sp.diff(g, x)
+    symbols = sorted((g.free_symbols | conj.free_symbols) - {x, y}, key=lambda s: s.name)
+    points = sample_points([*symbols, x, y], context, count=30)
+    worst: Any = 0
+    for point in points:
+        with mpmath.workdps(60):
+            value = _real(_mp(g, point))
+            derivative = _real(_mp(slope, point))
+            at = {**point, y: sp.Rational(str(mpmath.nstr(derivative, 70)))}
+            gap = value + _real(_mp(conj, at)) - _real(_mp(x * y, at))
+            if abs(gap) > mpmath.mpf(10) ** -30 * (1 + abs(value)):
+                raise VerificationError(f"Fenchel-Young equality fails at {point}: gap {mpmath.nstr(gap, 5)}")
+            inequality = value + _real(_mp(conj, point)) - _real(_mp(x * y, point))
+            if inequality < -(mpmath.mpf(10) ** -40):
+                raise VerificationError(f"Fenchel-Young inequality fails at {point}")
+            worst = max(worst, abs(gap))
+    return Check(
+        "numeric",
+        f"g(x) + g*(g'(x)) = x g'(x) and g(x) + g*(y) >= x y at {len(points)} seeded points, 60 digits",
+    )
+
+
+def _check_equal_mp(lhs: Any, rhs: Any, context: Any, count: int = 30) -> Check:
+    """``lhs = rhs`` at seeded points respecting ``context``, evaluated with mpmath at 60 digits.
+
+    Used for a symbolic exponent p, where SymPy's exact evaluation of
+    ``t^(1/(p - 1))`` at rational points is needlessly slow.
+    """
+    symbols = sorted((sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols), key=lambda z: z.name)
+    points = sample_points(symbols, context, count=count)
+    worst: Any = 0
+    for point in points:
+        with mpmath.workdps(60):
+            left, right = _mp(lhs, point), _mp(rhs, point)
+            error = abs(left - right) / max(1, abs(right))
+        if not error <= mpmath.mpf(10) ** -40:
+            raise VerificationError(f"{sp.sstr(lhs)} = {sp.sstr(rhs)} is false at {point}")
+        worst = max(worst, error)
+    return Check("numeric", f"{len(points)} points, seed {SEED}, 60 digits, max rel. error {float(worst):.1e}")
+
+
+@functools.lru_cache(maxsize=16)
+def power_conjugate(p: Any = None, *, weight: Any = None) -> Derivation:
+    """Derive the conjugate of ``lambda*|x|^p`` for ``p > 1`` (symbolic when ``p`` is None): the Legendre transform.
+
+    Parameters
+    ----------
+    p : sympy number > 1 or None
+        The exponent; None derives it for a symbolic ``p`` with ``p > 1`` in the
+        derivation's context.
+    weight : sympy.Expr, optional
+        The weight (``lambda`` by default).
+
+    Returns
+    -------
+    Derivation
+        ``result``: ``g*(y)`` in ``|y|``; extras ``q`` (``p/(p - 1)``) and
+        ``legendre`` (the result written with the conjugate exponent q).
+
+    Notes
+    -----
+    g is even, so g* is even and for ``y = t > 0`` the supremum of ``x y -
+    g(x)`` is over ``x = s > 0``, where ``g'(s) = lambda p s^(p-1)`` increases
+    from 0 to +oo: ``s = (t/(lambda p))^(1/(p-1))`` (Rockafellar 1970, Thm
+    26.5; Beck 2017, sec. 4.4).  The value is simplified through ``p = 1 + e``
+    with ``e > 0``, and in the conjugate exponent through ``q = 1 + f``.
+
+    Examples
+    --------
+    >>> power_conjugate(sp.Rational(3, 2)).result
+    4*y**2*Abs(y)/(27*lambda**2)
+    >>> power_conjugate().extra("q")
+    p/(p - 1)
+    """
+    from .symbols import lam, x
+
+    weight = lam if weight is None else sp.sympify(weight)
+    symbolic = p is None
+    p = p_power if symbolic else sp.sympify(p)
+    context = p > 1 if symbolic else sp.true
+    if not symbolic and not (p.is_number and p.is_real and p > 1):
+        raise AssumptionError(f"the power penalty |x|^p needs a number p > 1, got {p}")
+    y = sp.Symbol("y", real=True)
+    s, t = sp.Symbol("s", positive=True), sp.Symbol("t", positive=True)
+    e, f = sp.Dummy("e", positive=True), sp.Dummy("f", positive=True)
+
+    def equal(lhs: Any, rhs: Any, reason: str, show: Any) -> None:
+        if symbolic:
+            builder.claim(show, "=", rhs, reason, lambda: _check_equal_mp(lhs, rhs, context))
+        else:
+            builder.equal(lhs, rhs, reason, show=show)
+
+    q = sp.Symbol("q", positive=True)
+    g = weight * sp.Abs(x) ** p
+    shown = Penalty("g^*", sp.Symbol("g*"), y)
+    builder = DerivationBuilder(
+        f"The convex conjugate of {expr_to_text(g)}",
+        assumptions=(x, y, s, t, *sorted((g.free_symbols - {x}), key=lambda z: z.name)),
+        context=context,
+    )
+    builder.define(Penalty("g", g, x), g, "the power penalty" + (", with p > 1" if symbolic else ""))
+    builder.equal(g.subs(x, -x), g, "g is even", show=Penalty("g", g, -x))
+    builder.cite(
+        shown,
+        "=",
+        sp.Symbol("sup_x (x*y - g(x))"),
+        "definition; g even gives g*(-y) = g*(y), and for y = t > 0 the supremum is over x = s > 0 since "
+        "x y - g(x) <= |x| y - g(|x|)",
+    )
+    derivative = weight * p * s ** (p - 1)
+    equal(sp.diff(weight * s**p, s), derivative, "g'(s) for s > 0", sp.Symbol("g'(s)"))
+    builder.member(
+        sp.diff(weight * s**p, s, 2),
+        sp.Interval.open(0, sp.oo),
+        "g'' > 0 for p > 1: g' increases from 0 to +oo, so y = g'(s) has exactly one root s > 0 for each t > 0",
+    )
+    p_e = p if not symbolic else 1 + e
+    (root,) = sp.solve(sp.Eq(weight * p_e * s ** (p_e - 1), t), s)
+    root_p = root if not symbolic else root.subs(e, p - 1)
+    equal(
+        weight * p * root_p ** (p - 1),
+        t,
+        f"solve g'(s) = t: s = {sp.sstr(root_p)} (Rockafellar 1970, Thm 26.5: the sup is attained where g'(s) = t)",
+        weight * p * s ** (p - 1),
+    )
+    raw = root_p * t - weight * root_p**p
+    value_e = sp.simplify(sp.powsimp(root * t - weight * root**p_e, force=True))
+    value = sp.simplify(value_e.subs(e, p - 1)) if symbolic else value_e
+    equal(
+        raw, value, "g*(t) = s t - g(s) at that s, simplified with p = 1 + e, e > 0", Penalty("g^*", sp.Symbol("g*"), t)
+    )
+    exponent = sp.simplify(p / (p - 1))
+    builder.define(q, exponent, "the conjugate exponent, 1/p + 1/q = 1")
+    if symbolic:
+        legendre = sp.simplify(sp.powsimp(value_e.subs(e, 1 / f), force=True).subs(f, q - 1))
+    else:
+        legendre = value
+    builder.claim(
+        Penalty("g^*", sp.Symbol("g*"), t),
+        "=",
+        legendre,
+        "the same value with the conjugate exponent q (e = 1/(q - 1))",
+        (lambda: _check_equal_mp(value, legendre.subs(q, exponent), context))
+        if symbolic
+        else (lambda: check_equal(value, legendre)),
+    )
+    result = value.subs(t, sp.Abs(y))
+    builder.claim(
+        shown,
+        "=",
+        result,
+        "g* is even: t = |y| (and g*(0) = 0, the sup at x = 0); checked by Fenchel-Young",
+        lambda: _check_power_fenchel_young(g, result, x, y, context),
+    )
+    return builder.build(
+        result,
+        variable=y,
+        parameters=tuple(sorted(result.free_symbols - {y}, key=lambda z: z.name)),
+        lhs=shown,
+        extras=(("q", exponent), ("legendre", legendre.subs(t, sp.Abs(y)))),
+    )

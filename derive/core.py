@@ -168,16 +168,21 @@ class Derivation:
 
         The function takes ``variable`` first and then ``parameters`` (as
         positional or keyword arguments, named by the symbols' names with
-        ``lambda`` spelled ``lam``); it broadcasts like a ufunc.
+        ``lambda`` spelled ``lam``); it broadcasts like a ufunc.  Where the
+        result is set-valued (the ties of a non-convex prox) the function
+        returns the derivation's single-valued ``selection`` extra, so the
+        output is a float array, never an array of sets.
         """
         from .numeric import numeric_function
 
         if self.variable is None:
             raise TypeError(f"{self.title!r} has no variable; it is not a function to evaluate")
+        extras = dict(self.extras)
         expr = self.result
-        for key, value in self.extras:
-            if key == "compact":  # equal to the result (a checked step): no Piecewise to select over
-                expr = value
+        if "compact" in extras:  # equal to the result (a checked step): no Piecewise to select over
+            expr = extras["compact"]
+        elif "selection" in extras:  # a selection of the set-valued result, checked where it was derived
+            expr = extras["selection"]
         return numeric_function(expr, (self.variable, *self.parameters))
 
     def to_latex(self, **settings: Any) -> str:

@@ -49,13 +49,22 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .checks import SEED, _numeric_detail, check_equal, check_true, is_zero, sample_points
+from .checks import (
+    SEED,
+    _numeric_detail,
+    at_point,
+    check_equal,
+    check_true,
+    is_zero,
+    mpmath_function,
+    sample_points,
+)
 from .core import Check, Derivation, DerivationBuilder
 from .errors import NoClosedFormError, NonConvexError, UnsupportedPenaltyError, VerificationError
 from .notation import Argmin, Penalty, Prox
 from .penalties import Breakpoint, PenaltyStructure, Piece, analyse, compare, sign_of
 from .printing.text import expr_to_text
-from .prox import _limit, _mp, _real, region_points, solve_stationarity
+from .prox import _constant, _limit, _mp, _real, region_points, solve_stationarity
 from .subgradient import describe, piecewise_of
 
 __all__ = ["global_prox", "Implicit", "implicit_value"]
@@ -128,14 +137,17 @@ def _implicit_cached(implicit: Implicit, key: tuple) -> Any:
         if lo is not sp.S.NegativeInfinity:  # the equation may be singular at a finite end: step inside
             a = a + (b - a) * mpmath.mpf(10) ** -30
         tolerance = mpmath.mpf(10) ** -55
-        polished = False
+        # close to the root (bracket width 1e-3, again at 1e-12 if the first try failed): a few secant
+        # steps, kept only if the bracket around the guess still shows the sign change
+        polish_at = [mpmath.mpf(10) ** -12, mpmath.mpf(10) ** -3]
         for _ in range(400):
             if b - a <= tolerance * max(1, abs(a)):
                 break
-            if not polished and b - a <= mpmath.mpf(10) ** -10 * max(1, abs(a)):
-                polished = True  # close: a few secant steps, kept only if they stay in the bracket
+            if polish_at and b - a <= polish_at[-1] * max(1, abs(a)):
+                polish_at.pop()
                 try:
-                    guess = mpmath.findroot(f, ((a + b) / 2, b), solver="secant", verify=False, maxsteps=30)
+                    with mpmath.workdps(80):  # beyond the 55-digit bracket the guess must pass
+                        guess = +mpmath.findroot(f, ((a + b) / 2, b), solver="secant", verify=False, maxsteps=30)
                 except (ZeroDivisionError, ValueError, TypeError):
                     guess = None
                 if isinstance(guess, mpmath.mpf) and a <= guess <= b:
@@ -159,9 +171,8 @@ def _assumptions_of(implicit: Implicit, name: str) -> dict[str, bool]:
     return {}
 
 
-@functools.lru_cache(maxsize=256)
 def _compile_mp(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Any:
-    return sp.lambdify(symbols, expr, modules="mpmath")
+    return mpmath_function(expr, symbols)  # lambdify's values without its code generation; cached
 
 
 # --------------------------------------------------------------------------
@@ -263,15 +274,36 @@ def _free(expr: Any) -> set[sp.Symbol]:
     return {s for s in sp.sympify(expr).free_symbols if isinstance(s, sp.Symbol)}
 
 
+@functools.lru_cache(maxsize=1024)
+def _threshold_slots(expr: sp.Basic) -> tuple[sp.Basic, tuple[tuple[sp.Basic, sp.Dummy], ...]]:
+    """``expr`` with each threshold ``tau(...)`` replaced by a symbol, and the (threshold, symbol) pairs.
+
+    So an expression with thresholds is compiled once (:func:`derive.prox._mp`)
+    and the thresholds' values at a point are passed as arguments, instead of
+    substituting numbers and compiling a new expression at every point.
+    """
+    thresholds = sorted(expr.atoms(tau), key=sp.default_sort_key)
+    slots = tuple((threshold, sp.Dummy(f"tau{i}", real=True)) for i, threshold in enumerate(thresholds))
+    return expr.xreplace(dict(slots)), slots
+
+
+def _with_thresholds(expr: sp.Basic, point: dict, implicit: list[Implicit]) -> tuple[sp.Basic, dict]:
+    """``(expr with slots, point with the thresholds' values)`` for :func:`derive.prox._mp`."""
+    slotted, slots = _threshold_slots(expr)
+    values = dict(point)
+    for threshold, slot in slots:
+        owner = next((imp for imp in implicit if imp.symbol == threshold), None)
+        if owner is None:
+            raise VerificationError(f"{threshold} in {expr} has no defining equation")
+        values[slot] = implicit_value(owner, point)
+    return slotted, values
+
+
 def _evaluate(expr: Any, point: dict, implicit: list[Implicit]) -> Any:
     expr = sp.sympify(expr)
     if expr in (sp.S.Infinity, sp.S.NegativeInfinity):
         return mpmath.inf if expr is sp.S.Infinity else -mpmath.inf
-    values = {}
-    for imp in implicit:
-        if expr.has(imp.symbol.func):
-            values[imp.symbol] = sp.Float(implicit_value(imp, point), 60)
-    return _real(_mp(expr.subs(values), point))
+    return _real(_mp(*_with_thresholds(expr, point, implicit)))
 
 
 # --------------------------------------------------------------------------
@@ -590,16 +622,34 @@ def _changes_sign(expr: sp.Expr, x: sp.Symbol, interval: sp.Interval, point: dic
 
     def near(end: Any, inward: int) -> Any:
         if end in (sp.S.Infinity, sp.S.NegativeInfinity):
+            symbolic = _limit_at_infinity(expr, x, end)
+            if symbolic is not None:  # one symbolic limit for all points instead of one limit per point
+                return mpmath.inf if symbolic is sp.S.Infinity else -mpmath.inf
             limit = sp.limit(concrete, x, end)
             return (
                 mpmath.inf
                 if limit is sp.S.Infinity
-                else (-mpmath.inf if limit is sp.S.NegativeInfinity else _real(_mp(limit, {})))
+                else (-mpmath.inf if limit is sp.S.NegativeInfinity else _real(_constant(limit)))
             )
         at = end + inward * sp.Rational(1, 10**12) * (1 + abs(end))
-        return _real(_mp(concrete, {x: at}))
+        return _real(_mp(expr, {**point, x: at}))  # expr compiled once, not the concrete one at every point
 
     return bool(near(lo, 1) < 0 < near(hi, -1))
+
+
+@functools.lru_cache(maxsize=256)
+def _limit_at_infinity(expr: sp.Expr, x: sp.Symbol, end: Any) -> Any:
+    """``lim expr`` as ``x -> end`` (±oo) for all parameters, if SymPy finds it to be ±oo; else None.
+
+    The parameters keep their assumptions, so an infinite limit holds at every
+    admissible point; anything else (a finite or parameter-dependent limit) is
+    left to the caller, point by point.
+    """
+    try:
+        limit = sp.limit(expr, x, end)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    return limit if limit in (sp.S.Infinity, sp.S.NegativeInfinity) else None
 
 
 def _sweep(
@@ -644,7 +694,7 @@ def _sweep(
         s, j = best
         low = current.value.subs(v, s)
         high = decide.at_crossing.get(s, j.value.subs(v, s)) if current.is_point else j.value.subs(v, s)
-        continuous = not _has_tau(s) and is_zero(sp.simplify(low - high)) is True
+        continuous = not _has_tau(s) and is_zero(low - high) is True
         segments.append(_Segment(current, start, s, start_closed, continuous))
         if not continuous:
             jumps.append(_Jump(s, sp.simplify(low), sp.simplify(high)))
@@ -783,13 +833,13 @@ def _check_global(
     objective = structure.expr + (x - v) ** 2 / 2
     parameters = sorted((objective.free_symbols | _free(selection)) - {x, v}, key=lambda s: s.name)
     points = sample_points([*parameters, v], context, count=20)
-    grid_f = sp.lambdify([x, v, *parameters], objective, modules="numpy")
+    # the numpy module itself, not "numpy": that string makes lambdify run ``from numpy import *``, which imports
+    # numpy.testing and numpy.f2py on first use (0.1 s of a cold derivation)
+    grid_f = sp.lambdify([x, v, *parameters], objective, modules=[np])
     worst = 0.0
     for point in points:
-        values = {}
-        for imp in implicit:
-            values[imp.symbol] = sp.Float(implicit_value(imp, point), 40)
-        star = _real(_mp(selection.subs(values), point))
+        branch = _decided_branch(selection, point)  # thresholds are computed only where the branch has them
+        star = _real(_mp(*_with_thresholds(branch, point, implicit)) if _has_tau(branch) else _mp(branch, point))
         f_star = _real(_mp(objective, {**point, x: star}))
         w = float(point[v])
         span = 3 * abs(w) + 20
@@ -807,6 +857,26 @@ def _check_global(
         "numeric",
         f"F(x*) <= min of F on a grid of 40001 points in [-3|v| - 20, 3|v| + 20] at {len(points)} points, seed {SEED}",
     )
+
+
+def _decided_branch(expr: Any, point: dict) -> Any:
+    """The branch of a (nested) ``Piecewise`` selected at ``point``, as far as its conditions decide there.
+
+    A condition that cannot be decided at ``point`` (it involves a threshold
+    ``tau``) stops the descent and the ``Piecewise`` from there on is returned,
+    to be evaluated whole.
+    """
+    while isinstance(expr, sp.Piecewise):
+        for value, condition in expr.args:
+            held = at_point(condition, point)
+            if held is sp.true:
+                expr = value
+                break
+            if held is not sp.false:
+                return expr
+        else:
+            return expr
+    return expr
 
 
 def _check_tie(jump: _Jump, candidates: tuple[_Candidate, _Candidate], v: sp.Symbol, implicit: list, context) -> Check:
@@ -1266,6 +1336,12 @@ def _tidy(expr: Any) -> Any:
         return expr.func(*[_tidy(a) for a in expr.args])
     if _heavy(expr):
         return expr
+    return _simplified(expr)
+
+
+@functools.lru_cache(maxsize=1024)
+def _simplified(expr: sp.Basic) -> sp.Basic:
+    """``simplify(expr)``, memoised: the result, the selection and the threshold share their values."""
     return sp.simplify(expr)
 
 

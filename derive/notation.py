@@ -106,7 +106,7 @@ class Norm(_Named):
         return f"\\left\\lVert {printer._print(self.args[0])}\\right\\rVert_{{{printer._print(self.args[1])}}}"
 
     def _sympystr(self, printer: Any) -> str:
-        return f"||{printer._print(self.args[0])}||_{self.args[1]}"
+        return f"||{printer._print(self.args[0])}||_{printer._print(self.args[1])}"
 
 
 class Objective(_Named):

@@ -290,7 +290,26 @@ def _restrict(expr: sp.Basic, variable: sp.Symbol, at: sp.Expr, point: dict[sp.S
     return walk(expr)
 
 
+def _surely_not_affine(expr: sp.Expr, variable: sp.Symbol) -> bool:
+    """A cheap test before ``simplify``: a fractional power or a transcendental function of the variable.
+
+    Such a piece is not affine in practice (the derived roots of the bridge penalties are), and
+    simplifying its large derivative was the slowest part of building their kernels.  A false
+    positive costs only speed: the kernel then falls back to evaluating the ``Piecewise``.
+    """
+    for node in sp.preorder_traversal(expr):
+        if not getattr(node, "has", None) or not node.has(variable):
+            continue
+        if isinstance(node, sp.Pow) and not node.exp.is_Integer:
+            return True
+        if isinstance(node, sp.Function) and not isinstance(node, (sp.Abs, sp.Max, sp.Min, sp.sign)):
+            return True
+    return False
+
+
 def _affine(expr: sp.Expr, variable: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    if _surely_not_affine(expr, variable):
+        raise _NoRewrite(f"{expr} is not affine in {variable}")
     slope = sp.simplify(sp.diff(expr, variable))
     if slope.has(variable):
         raise _NoRewrite(f"{expr} is not affine in {variable}")

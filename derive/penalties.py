@@ -346,7 +346,7 @@ def _candidates(expr: sp.Expr, variable: sp.Symbol) -> list[sp.Expr]:
                     found += _roots(args[i] - args[j], variable)
         elif isinstance(node, sp.Piecewise):
             for _, cond in node.args:
-                for rel in cond.atoms(Relational):
+                for rel in sorted(cond.atoms(Relational), key=sp.default_sort_key):  # a set: fix the order
                     if rel.has(variable):
                         found += _roots(rel.lhs - rel.rhs, variable)
         elif isinstance(node, sp.Pow) and node.base.has(variable) and not (node.exp.is_Integer and node.exp >= 0):
@@ -365,8 +365,10 @@ def _sort(points: list[sp.Expr], assumptions: Any, expr: sp.Expr) -> list[sp.Exp
     def order(p: sp.Expr, q: sp.Expr) -> int:
         answer = compare(p, q, assumptions)
         if answer is None:
+            first, second = sorted((p, q), key=sp.default_sort_key)  # the same message in every process
             raise AssumptionError(
-                f"cannot order the breakpoints {p} and {q} of {expr}; pass assumptions= stating which is smaller"
+                f"cannot order the breakpoints {first} and {second} of {expr}; pass assumptions= stating which is "
+                "smaller"
             )
         return -1 if answer else 1
 
@@ -457,6 +459,15 @@ def _value_at(expr: sp.Expr, variable: sp.Symbol, point: sp.Expr, assumptions: A
     return sp.simplify(value - piece.subs(variable, point)) == 0
 
 
+def _identically_zero(expr: sp.Expr) -> bool:
+    """``simplify(expr) == 0``, without the simplify when a sample point shows ``expr`` is not identically 0."""
+    if expr.has(sp.Piecewise):
+        return sp.simplify(expr) == 0
+    from .checks import is_zero
+
+    return is_zero(expr) is True
+
+
 def analyse(expr: Any, variable: sp.Symbol, *, assumptions: Any = sp.true) -> PenaltyStructure:
     """Split a scalar penalty into smooth pieces between ordered breakpoints.
 
@@ -503,7 +514,7 @@ def analyse(expr: Any, variable: sp.Symbol, *, assumptions: Any = sp.true) -> Pe
         if (
             pieces[i].finite
             and pieces[i + 1].finite
-            and sp.simplify(pieces[i].expr - pieces[i + 1].expr) == 0
+            and _identically_zero(pieces[i].expr - pieces[i + 1].expr)
             and _value_at(expr, variable, points[i], assumptions, pieces[i].expr) is True
         ):
             merged = Piece(sp.Interval.open(pieces[i].interval.start, pieces[i + 1].interval.end), pieces[i].expr)

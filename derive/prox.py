@@ -53,9 +53,11 @@ from .checks import (
     POINTS,
     SEED,
     _numeric_detail,
+    at_point,
     check_equal,
     check_true,
     is_zero,
+    mpmath_function,
     sample_points,
 )
 from .core import Check, Derivation, DerivationBuilder
@@ -126,7 +128,7 @@ def region_points(
     rng = random.Random(seed)
     out: list[dict[sp.Symbol, Any]] = []
     for point in base:
-        w = _inside(region.subs(point), rng)
+        w = _inside(at_point(region, point), rng)
         if w is not None:
             out.append({**point, v: w})
     if len(out) < 5:
@@ -138,9 +140,8 @@ def region_points(
 _DPS = DIGITS + 10
 
 
-@functools.lru_cache(maxsize=1024)
 def _compiled(expr: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Any:
-    return sp.lambdify(symbols, expr, modules="mpmath")
+    return mpmath_function(expr, symbols)  # lambdify's values without its code generation; cached
 
 
 def _to_mp(value: Any) -> Any:
@@ -164,6 +165,27 @@ def _mp(expr: Any, point: dict) -> Any:
             return _compiled(expr, symbols)(*values)
         except (ZeroDivisionError, ValueError, OverflowError):
             return mpmath.nan
+
+
+def _constant(expr: sp.Basic) -> Any:
+    """A constant expression as an mpmath number at ``max(_DPS, mp.dps)`` digits (nan if it is not a number).
+
+    Same value as ``_mp(expr, {})`` without compiling a function for a one-off number.
+    """
+    if isinstance(expr, sp.Rational):
+        with mpmath.workdps(max(_DPS, mpmath.mp.dps)):
+            return mpmath.mpf(expr.p) / expr.q
+    if expr.free_symbols:
+        raise VerificationError(f"{expr} does not evaluate to a number")
+    if expr is sp.S.Infinity or expr is sp.S.NegativeInfinity:
+        return mpmath.inf if expr is sp.S.Infinity else -mpmath.inf
+    value = sp.N(expr, max(_DPS, mpmath.mp.dps))
+    if value.has(sp.nan, sp.zoo) or not value.is_number:
+        return mpmath.nan
+    try:
+        return mpmath.mpmathify(value)
+    except (TypeError, ValueError):
+        return mpmath.nan
 
 
 def _is_real_number(value: Any) -> bool:
@@ -729,8 +751,8 @@ def _check_optimal(
     tolerance = mpmath.mpf(10) ** -25
     near = mpmath.mpf(10) ** -6
     for point in points:
-        star_expr = result.subs(point)
-        star = solver(star_expr, point) if star_expr.has(sp.ConditionSet) else _real(_mp(star_expr, {}))
+        star_expr = at_point(result, point)  # all at once: the Piecewise conditions are decided on numbers
+        star = solver(star_expr, point) if star_expr.has(sp.ConditionSet) else _real(_constant(star_expr))
         distances = [abs(star - _real(_mp(k, point))) for k in breakpoints]
         distance = min([d for d in distances if d > 0] or [mpmath.mpf(1)])
         step = mpmath.mpf(10) ** -20
@@ -740,7 +762,7 @@ def _check_optimal(
         digits = _DPS + 10 + max(0, int(-mpmath.log10(step)) - 20)
         with mpmath.workdps(digits):
             if not star_expr.has(sp.ConditionSet):  # x* at the precision of the parameters (x* = a exactly)
-                star = _real(_mp(star_expr, {}))
+                star = _real(_constant(star_expr))
 
             def f(t: Any, point: dict = point) -> Any:
                 return _mp(objective, {**point, x: t})

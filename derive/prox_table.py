@@ -51,6 +51,7 @@ class ProxRow:
     zero_set: sp.Set | None
     threshold: Any
     error: str = ""
+    block: bool = False
 
     @property
     def closed_form(self) -> bool:
@@ -82,6 +83,8 @@ class ProxTable:
         d = row.derivation
         if d is None:
             return [name, penalty, [("text", f"not derived: {row.error}")], [], []]
+        if row.block:
+            return [name, penalty, *self._block_parts(row, d)]
         if isinstance(d.result, sp.ConditionSet):
             prox = [("text", "no closed form; the prox is the root of "), ("math", sp.Eq(d.result.condition.lhs, 0))]
         elif d.cases and len(d.cases) > 1:
@@ -98,6 +101,21 @@ class ProxTable:
             threshold = [("text", "none (only v = 0)")]
         return [name, penalty, prox, zero, threshold]
 
+    @staticmethod
+    def _block_parts(row: ProxRow, d: Derivation) -> list[list[tuple[str, Any]]]:
+        """Prox, zero set and threshold cells of a vector penalty (:mod:`derive.block`)."""
+        extras = dict(d.extras)
+        prox: list[tuple[str, Any]] = [("math", sp.Eq(d.lhs, d.result, evaluate=False))]
+        if "theta_equation" in extras:
+            prox += [("text", " where theta >= 0 solves "), ("math", extras["theta_equation"])]
+        if d.variable is not None and d.variable.name == "sigma":
+            prox += [("text", ", sigma = ||v||_2")]
+        zero: list[tuple[str, Any]] = []
+        if row.zero_set is not None and d.variable is not None:
+            zero = [("region", (row.zero_set, d.variable))]
+        threshold: list[tuple[str, Any]] = [] if row.threshold is None else [("math", row.threshold)]
+        return [prox, zero, threshold]
+
     # -- views --------------------------------------------------------------------------------
     def _latex(self, printer: Any) -> str:
         def cell(parts: list[tuple[str, Any]], *, fit: bool) -> str:
@@ -106,7 +124,7 @@ class ProxTable:
                 if kind == "text":
                     out.append(printer._print_prose(content))
                     continue
-                tex = printer._print_cases(*content) if kind == "cases" else printer._print(content)
+                tex = _tex(printer, kind, content)
                 math = rf"$\displaystyle {tex}$"
                 # Shrink a formula to the column only when it is wider (graphicx lets the size
                 # arguments use the natural \width of the box).
@@ -168,8 +186,7 @@ class ProxTable:
                 if kind == "text":
                     out.append(printer._print_markdown_text(content))
                 else:
-                    tex = printer._print_cases(*content) if kind == "cases" else printer._print(content)
-                    out.append(f"${_pipes(tex)}$")
+                    out.append(f"${_pipes(_tex(printer, kind, content))}$")
             return "".join(out)
 
         lines = [
@@ -189,8 +206,7 @@ class ProxTable:
                 if kind == "text":
                     out.append(printer._print_html_prose(content))
                 else:
-                    tex = printer._print_cases(*content) if kind == "cases" else printer._print(content)
-                    out.append(printer._print_html_math(tex))
+                    out.append(printer._print_html_math(_tex(printer, kind, content)))
             return "".join(out)
 
         head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
@@ -230,19 +246,34 @@ class ProxTable:
                 lines.append(f"  not derived: {row.error}")
                 continue
             compact = dict(d.extras).get("compact")
-            if isinstance(d.result, sp.ConditionSet):
+            if row.block:
+                lines.append(f"  {expr_to_text(d.lhs)} = {expr_to_text(d.result)}")
+                theta = dict(d.extras).get("theta_equation")
+                if theta is not None:
+                    lines.append(f"  where theta >= 0 solves {expr_to_text(theta)}")
+            elif isinstance(d.result, sp.ConditionSet):
                 equation = expr_to_text(sp.Eq(d.result.condition.lhs, 0))
                 lines.append(f"  no closed form; prox(v) is the root of {equation}")
             else:
                 lines.append(f"  prox(v) = {expr_to_text(compact if compact is not None else d.result)}")
             facts = []
-            if row.zero_set is not None:
+            if row.zero_set is not None and row.block:
+                facts.append(f"zero when {expr_to_text(row.zero_set.as_relational(d.variable))}")
+            elif row.zero_set is not None:
                 facts.append(f"v with prox(v) = 0: {describe_set(row.zero_set)}")
             if row.threshold is not None and row.threshold != 0:
                 facts.append(f"threshold {expr_to_text(row.threshold)}")
             if facts:
                 lines.append("  " + "; ".join(facts))
         return "\n".join(lines)
+
+
+def _tex(printer: Any, kind: str, content: Any) -> str:
+    if kind == "cases":
+        return printer._print_cases(*content)
+    if kind == "region":
+        return printer._print_region(*content)
+    return printer._print(content)
 
 
 def prox_table(*, names: tuple[str, ...] | None = None) -> ProxTable:
@@ -264,9 +295,14 @@ def prox_table(*, names: tuple[str, ...] | None = None) -> ProxTable:
     >>> [(r.name, r.zero_set, r.threshold) for r in t.rows]
     [('abs', Interval(-lambda, lambda), lambda), ('square', {0}, 0)]
     """
+    from .block import block_entries, block_names, block_prox
     from .catalogue import CATALOGUE, entry
 
-    entries = CATALOGUE if names is None else tuple(entry(name) for name in names)
+    if names is None:
+        entries, blocks = CATALOGUE, tuple(e.name for e in block_entries())
+    else:
+        blocks = tuple(name for name in names if name in block_names())
+        entries = tuple(entry(name) for name in names if name not in blocks)
     rows = []
     for e in entries:
         try:
@@ -279,4 +315,13 @@ def prox_table(*, names: tuple[str, ...] | None = None) -> ProxTable:
         if threshold is sp.nan or (isinstance(threshold, sp.Basic) and threshold.has(sp.nan)):
             threshold = None
         rows.append(ProxRow(e.name, e.penalty, e.context, e.convex, d, extras.get("zero_set"), threshold))
+    for name in blocks:
+        d = block_prox(name)
+        extras = dict(d.extras)
+        # Convex by construction: a norm, a sum of convex scalar terms, or the indicator of a ball
+        # (block_catalogue_rows gives the reason for each).
+        penalty = next(e.penalty for e in block_entries() if e.name == name)
+        rows.append(
+            ProxRow(name, penalty, sp.true, True, d, extras.get("zero_set"), extras.get("threshold"), block=True)
+        )
     return ProxTable(tuple(rows))

@@ -100,12 +100,13 @@ _CAPTIONS = {
     "is exactly 0 on [-lambda, lambda], ridge only shrinks.",
     "subdifferential": "The penalties and their subdifferentials drawn as sets: at the kink of |x| the "
     "subdifferential is the whole vertical segment [-lambda, lambda].",
-    "unit_balls": "Penalties and their unit balls in two dimensions: the L1 ball has vertices on the axes, the L2 "
-    "ball has none.",
+    "unit_balls": "Penalties g(x) and their unit balls g(b_1) + g(b_2) <= 1: where g has a kink at 0 (L1, L1/2, "
+    "elastic net) the ball has corners on the axes; the L2 ball has none.",
     "coefficient_paths": "Coefficient paths against lambda for an orthonormal design: each lasso coefficient reaches "
     "exactly 0 at lambda = |z_j|, ridge coefficients never do.",
-    "lp_family": "The prox of lambda|x|^p for several p: no threshold for p > 1, soft thresholding at p = 1, a "
-    "threshold with a jump for p < 1 (theorem lp-family).",
+    "lp_family": "The prox of lambda|x|^p against v for p = 2, 3/2, 1, 2/3, 1/2 and 0 (hard): no dead zone for "
+    "p > 1, soft thresholding at p = 1, a jump at the derived threshold tau(p, lambda) for p < 1; circles mark the two "
+    "minimisers at each jump (theorem lp-family).",
     "zero_probability": "The probability that the estimate is exactly 0 against lambda, z ~ N(beta, 1): positive "
     "for the lasso, 0 for ridge (theorem zero-probability).",
     "risk_curves": "The risk of soft and hard thresholding (lambda = 2) and of ridge (lambda = 1) against the mean "
@@ -158,6 +159,7 @@ def report_contents() -> list[Section]:
     """
     from proofs import THEOREMS
 
+    from .conventions import constrained_lasso
     from .estimators import estimator
     from .prox import prox
     from .prox_table import prox_table
@@ -186,9 +188,12 @@ def report_contents() -> list[Section]:
         Section(
             "Lasso and ridge for an orthonormal design",
             "For X^T X = I the least-squares term splits coordinate by coordinate and each estimate is a prox of the "
-            "penalty at the OLS coordinate z. Both conventions are stated in each derivation's first step.",
+            "penalty at the OLS coordinate z. Both conventions are stated in each derivation's first step. "
+            "Tibshirani's (1996) constrained form ||b||_1 <= t is the same estimator: the map between t and lambda "
+            "is derived from the KKT conditions.",
             (
                 *(estimator(name, convention=conv) for conv in ("esl", "sklearn") for name in ("lasso", "ridge")),
+                constrained_lasso(),
                 *_figure("coefficient_paths"),
             ),
         ),

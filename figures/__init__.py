@@ -19,6 +19,8 @@ function returning ``(fig, data)``:
   against z next to the 45-degree line), from the shrinkage table;
 * :func:`unit_balls_figure` -- the catalogue's penalties and their unit balls
   (corners on the axes exactly where the penalty has a kink at 0);
+* :func:`lp_family_figure` -- the prox of lambda|x|^p against v for several p
+  (theorem lp-family);
 * :func:`coefficient_paths_figure` -- lasso and ridge coefficient paths
   against lambda for an orthonormal design (the lasso's reach exactly 0 at
   the derived threshold).
@@ -39,6 +41,7 @@ from .bayes import bayes_data, bayes_figure, draw_bayes
 from .coefficient_paths import coefficient_paths_data, coefficient_paths_figure, draw_coefficient_paths
 from .data import Annotation, FigureData, MultiPanelData, Series, Span
 from .geometry import draw_geometry, geometry_data, geometry_figure
+from .lp_family import draw_lp_family, lp_family_data, lp_family_figure
 
 # ``figures.risk_curves`` and ``figures.threshold_functions`` are the functions, which shadow their
 # submodules' names in the package namespace (import the modules' other names with
@@ -87,4 +90,7 @@ __all__ = [
     "coefficient_paths_data",
     "draw_coefficient_paths",
     "coefficient_paths_figure",
+    "lp_family_data",
+    "draw_lp_family",
+    "lp_family_figure",
 ]

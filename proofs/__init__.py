@@ -10,6 +10,7 @@ name                  theorem                                          function
 ``zero-set``          prox_g(v) = 0 iff v lies in ∂g(0)                :func:`proofs.zero_set.zero_set`
 ``lasso-vs-ridge``    lasso is 0 on [-lambda, lambda]; ridge at 0      :func:`proofs.lasso_vs_ridge.lasso_vs_ridge`
 ``kink-sparsity``     exact zeros on an interval iff a kink at 0       :func:`proofs.kink_sparsity.kink_sparsity`
+``lp-family``         prox of lambda|x|^p: no zeros p > 1; jump p < 1  :func:`proofs.lp_family.lp_family`
 ``zero-probability``  P(lasso = 0) > 0 = P(ridge = 0), Gaussian z      :func:`proofs.zero_probability.zero_probability`
 ``risk``              soft/hard/ridge risk; SURE; degrees of freedom   :func:`proofs.risk.risk`
 ``bayes``             lasso/ridge are MAP; posterior mean never 0      :func:`proofs.bayes.bayes`
@@ -50,6 +51,7 @@ _SOURCES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "zero-set": ("proofs.zero_set", "zero_set"),
         "lasso-vs-ridge": ("proofs.lasso_vs_ridge", "lasso_vs_ridge"),
         "kink-sparsity": ("proofs.kink_sparsity", "kink_sparsity"),
+        "lp-family": ("proofs.lp_family", "lp_family"),
         "zero-probability": ("proofs.zero_probability", "zero_probability"),
         "risk": ("proofs.risk", "risk"),
         "bayes": ("proofs.bayes", "bayes"),

@@ -41,7 +41,7 @@ from derive.estimators import estimator
 from derive.printing.text import expr_to_text
 from derive.symbols import beta, lam, z
 
-from .core import Theorem, combine, decide_claim, latex_of, summarise
+from .core import Theorem, decide_claim, latex_of, summarise
 from .gaussian import (
     Phi,
     check_positive,
@@ -446,8 +446,9 @@ def bayes(laplace_map: Any = None, gaussian_map: Any = None) -> Theorem:
         "the Laplace prior with scale b (sympy.stats density)",
         show=_PRIOR,
     )
-    laplace = _map_instance(builder, "Laplace", _laplace_prior(), "lasso", laplace_map, "(1/2)(z - beta)^2 + "
-                            "lambda |beta|, ESL's lasso")
+    laplace = _map_instance(
+        builder, "Laplace", _laplace_prior(), "lasso", laplace_map, "(1/2)(z - beta)^2 + lambda |beta|, ESL's lasso"
+    )
     builder.equal(
         _gaussian_prior(),
         sp.exp(-(beta**2) / (2 * tau**2)) / (sp.sqrt(2 * sp.pi) * tau),
@@ -516,13 +517,11 @@ def bayes(laplace_map: Any = None, gaussian_map: Any = None) -> Theorem:
         "\\beta^2$): ridge. The posterior mean under the Laplace prior, "
         f"${latex_of(_MEAN(z))} = {latex_of(posterior_mean_closed_form())}$, is $0$ only at $z = 0$."
     )
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=statement,
         statement_latex=statement_latex,
         proof=proof,
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )
-

@@ -36,6 +36,7 @@ from derive.checks import (
     DIGITS,
     SEED,
     TOLERANCE,
+    at_point,
     check_derivative,
     check_equal,
     check_true,
@@ -159,6 +160,40 @@ class Theorem:
                 f"holds={self.holds} contradicts the instance verdicts {self.instances}: "
                 "holds is computed from them (use proofs.core.combine)"
             )
+
+    @classmethod
+    def from_instances(
+        cls,
+        *,
+        name: str,
+        title: str,
+        statement: str,
+        statement_latex: str,
+        proof: Derivation,
+        instances: Iterable[tuple[str, bool | None]],
+    ) -> Theorem:
+        """A theorem whose verdict is the conjunction (:func:`combine`) of its instances' verdicts.
+
+        Examples
+        --------
+        >>> from derive.core import DerivationBuilder
+        >>> b = DerivationBuilder("demo")
+        >>> _ = b.note("nothing to check")
+        >>> t = Theorem.from_instances(name="demo", title="Demo", statement="s", statement_latex="s",
+        ...                            proof=b.build(sp.Integer(0)), instances=[("a", True), ("b", None)])
+        >>> t.holds, t.verdict
+        (None, 'undecided')
+        """
+        instances = tuple(instances)
+        return cls(
+            name=name,
+            title=title,
+            statement=statement,
+            statement_latex=statement_latex,
+            proof=proof,
+            holds=combine(verdict for _, verdict in instances),
+            instances=instances,
+        )
 
     # -- data access -----------------------------------------------------
     @property
@@ -443,7 +478,7 @@ def check_sets_differ(first: Any, second: Any, *, context: Any = sp.true) -> Che
         if left[2:] != right[2:] and same_value(left[0], right[0]) and same_value(left[1], right[1]):
             return Check("symbolic", "same endpoints, but one set contains an endpoint the other does not")
     for point in sample_points(_parameters(first, second, context), context, count=8):
-        if _concrete_differ(first.subs(point), second.subs(point)):
+        if _concrete_differ(at_point(first, point), at_point(second, point)):
             shown = ", ".join(f"{k}={val}" for k, val in point.items())
             return Check("numeric", f"the sets differ at {shown or 'every point'} (seed {SEED}, {DIGITS} digits)")
     raise VerificationError(f"could not show that {sp.sstr(first)} and {sp.sstr(second)} differ")
@@ -462,7 +497,7 @@ def check_differ(first: Any, second: Any, *, context: Any = sp.true) -> Check:
     if same_value(first, second) is False:
         return Check("symbolic", f"{sp.sstr(first)} - ({sp.sstr(second)}) is nonzero")
     for point in sample_points(_parameters(first, second, context), context, count=8):
-        p, q = _number(first.subs(point)), _number(second.subs(point))
+        p, q = _number(at_point(first, point)), _number(at_point(second, point))
         if p != q and (p.is_infinite or q.is_infinite or abs(p - q) > TOLERANCE * max(1, abs(p), abs(q))):
             shown = ", ".join(f"{k}={val}" for k, val in point.items())
             return Check("numeric", f"they differ at {shown} (seed {SEED}, {DIGITS} digits)")
@@ -525,7 +560,7 @@ def check_zero_set(
         locations: list[tuple[dict[sp.Symbol, Any], Any]] = []
         if isinstance(region, sp.FiniteSet):
             locations += [
-                (p, point.subs(p)) for p in sample_points(parameters, context, count=5) for point in region.args
+                (p, at_point(point, p)) for p in sample_points(parameters, context, count=5) for point in region.args
             ]
         else:
             condition = sp.And(region.as_relational(variable), context)
@@ -533,13 +568,14 @@ def check_zero_set(
                 locations.append(({k: val for k, val in p.items() if k != variable}, p[variable]))
             for end, is_open in ((region.start, region.left_open), (region.end, region.right_open)):
                 if not is_open and not end.is_infinite:
-                    locations += [(p, end.subs(p)) for p in sample_points(parameters, context, count=5)]
+                    locations += [(p, at_point(end, p)) for p in sample_points(parameters, context, count=5)]
         for point, at in locations:
-            number = _number(value.subs(point).subs(variable, at))
+            number = _number(at_point(value, {**point, variable: at}))
             vanishes = bool(abs(number) <= TOLERANCE)
-            inside = zero.subs(point).contains(at)
+            concrete = at_point(zero, point)
+            inside = concrete.contains(at)
             if inside not in (sp.true, sp.false):
-                raise VerificationError(f"cannot decide whether {variable} = {at} lies in {sp.sstr(zero.subs(point))}")
+                raise VerificationError(f"cannot decide whether {variable} = {at} lies in {sp.sstr(concrete)}")
             if vanishes != bool(inside):
                 shown = ", ".join(f"{k}={val}" for k, val in point.items())
                 state = "is 0 but" if vanishes else f"is {sp.N(number, 6)} but"

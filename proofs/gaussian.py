@@ -36,7 +36,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derive.checks import DIGITS, SEED, TOLERANCE, check_equal, is_zero, sample_points
+from derive.checks import DIGITS, SEED, TOLERANCE, at_point, check_equal, is_zero, sample_points
 from derive.core import Check, DerivationBuilder
 from derive.errors import VerificationError
 from derive.printing.text import expr_to_text
@@ -54,6 +54,7 @@ __all__ = [
     "normal_definitions",
     "normal_density",
     "gaussian_integral",
+    "normal_integral",
     "piecewise_expectation",
     "tidy",
     "check_quadrature",
@@ -210,7 +211,7 @@ def check_unequal(lhs: Any, rhs: Any, *, condition: Any = sp.true, count: int = 
     left, right = elementary(lhs, via=sp.erfc), elementary(rhs, via=sp.erfc)
     symbols = sorted((left.free_symbols | right.free_symbols) - {sp.S.true}, key=lambda s: s.name)
     for point in sample_points(symbols, condition, count=count):
-        a, b = sp.N(left.subs(point), DIGITS), sp.N(right.subs(point), DIGITS)
+        a, b = sp.N(at_point(left, point), DIGITS), sp.N(at_point(right, point), DIGITS)
         if abs(a - b) > TOLERANCE * max(1, abs(a), abs(b)) * 10**10:
             shown = ", ".join(f"{k}={val}" for k, val in point.items())
             detail = f"they differ at {shown}: {sp.N(a, 8)} vs {sp.N(b, 8)} (seed {SEED}, {DIGITS} digits)"
@@ -378,6 +379,69 @@ def _end_value(antiderivative: sp.Expr, variable: sp.Symbol, end: Any) -> sp.Exp
     return antiderivative.subs(variable, end)
 
 
+def _monomial_exponential(term: sp.Expr, t: sp.Symbol) -> tuple[int, sp.Expr, sp.Expr] | None:
+    """``(k, beta, c)`` with ``term = t^k exp(beta t + c)`` (k >= 0, beta and c free of t), else None."""
+    k, exponent = 0, sp.S.Zero
+    for factor in sp.Mul.make_args(term):
+        if factor is sp.S.One:
+            continue
+        if factor == t:
+            k += 1
+        elif factor.is_Pow and factor.base == t and factor.exp.is_Integer and factor.exp >= 0:
+            k += int(factor.exp)
+        elif isinstance(factor, sp.exp):
+            exponent += factor.args[0]
+        else:
+            return None
+    exponent = sp.expand(exponent)
+    beta, c = exponent.coeff(t, 1), exponent.coeff(t, 0)
+    if beta.has(t) or c.has(t) or sp.expand(exponent - beta * t - c) != 0:
+        return None
+    return k, beta, c
+
+
+def _moment_antiderivatives(u: sp.Expr, k: int) -> list[tuple[sp.Expr, sp.Expr]]:
+    """``I_j = ∫ u^j φ(u) du`` for ``j = 0..k`` as ``(a_j, P_j)``: ``I_j = a_j erf(u/sqrt(2)) + P_j``.
+
+    Integration by parts: ``I_0 = erf(u/sqrt(2))/2``, ``I_1 = -φ(u)`` and
+    ``I_j = -u^(j-1) φ(u) + (j - 1) I_(j-2)``, with ``φ(u) = exp(-u^2/2)/sqrt(2 pi)``;
+    ``a_j`` is a number and ``P_j`` a polynomial in u times ``φ(u)``.
+    """
+    density = sp.exp(-(u**2) / 2) / sp.sqrt(2 * sp.pi)
+    moments: list[tuple[sp.Expr, sp.Expr]] = [(sp.S.Half, sp.S.Zero), (sp.S.Zero, -density)]
+    for j in range(2, k + 1):
+        coefficient, rest = moments[j - 2]
+        moments.append(((j - 1) * coefficient, -(u ** (j - 1)) * density + (j - 1) * rest))
+    return moments[: k + 1]
+
+
+def _normal_antiderivative(shifted: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """An antiderivative of ``shifted(t) φ(t)`` for ``shifted`` a sum of ``t^k exp(beta t + c)``, or None.
+
+    Completing the square, ``t^k exp(beta t + c) φ(t) = exp(c + beta^2/2) t^k φ(t - beta)``;
+    with ``u = t - beta`` and ``t^k = sum_j C(k, j) beta^(k-j) u^j`` each term is a
+    moment integral (:func:`_moment_antiderivatives`).  Returns the antiderivative
+    and ``K``, its limit at +oo (the limit at -oo is ``-K``): ``erf(u/sqrt(2))``
+    tends to ±1 and a polynomial times ``exp(-u^2/2)`` to 0.  The caller checks the
+    antiderivative by differentiating it back.
+    """
+    antiderivative, at_infinity = sp.S.Zero, sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(shifted)):
+        constant, rest = term.as_independent(t, as_Add=False)
+        found = _monomial_exponential(rest, t)
+        if found is None:
+            return None
+        k, beta, c = found
+        scale = constant * sp.exp(c + beta**2 / 2)
+        u = t - beta
+        error_function = sp.erf(u / sp.sqrt(2))
+        for j, (coefficient, rest_j) in enumerate(_moment_antiderivatives(u, k)):
+            weight = scale * sp.binomial(k, j) * beta ** (k - j)
+            antiderivative += weight * (coefficient * error_function + rest_j)
+            at_infinity += weight * coefficient
+    return antiderivative, at_infinity
+
+
 @functools.lru_cache(maxsize=256)
 def _integrate_normal(
     factor: sp.Expr, variable: sp.Symbol, lo: Any, hi: Any, mean: Any, sd: Any
@@ -385,12 +449,29 @@ def _integrate_normal(
     """Integrate ``factor(z) * N(z; mean, sd^2)`` over (lo, hi).
 
     Returns the value, the antiderivative in ``t = (z - mean)/sd``, ``t``,
-    its ends and the integrand in ``t``; None if SymPy finds no antiderivative.
+    its ends and the integrand in ``t``; None if no antiderivative is found.
+    Sums of ``t^k exp(beta t + c)`` are integrated by parts after completing the
+    square (:func:`_normal_antiderivative`, limits at ±oo read off the ``erf``
+    terms); anything else goes to :func:`sympy.integrate` and :func:`sympy.limit`.
     """
     t = sp.Dummy("t", real=True)
     gauss = sp.exp(-(t**2) / 2) / sp.sqrt(2 * sp.pi)
-    shifted = factor.subs(variable, mean + sd * t)
+    shifted = factor.xreplace({variable: mean + sd * t})
     integrand_t = shifted * gauss
+    t_lo, t_hi = (sp.simplify((sp.sympify(end) - mean) / sd) for end in (lo, hi))
+    found = _normal_antiderivative(shifted, t)
+    if found is not None:
+        antiderivative, at_infinity = found
+
+        def end_value(end: sp.Expr) -> sp.Expr:
+            if end is sp.S.Infinity:
+                return at_infinity
+            if end is sp.S.NegativeInfinity:
+                return -at_infinity
+            return antiderivative.xreplace({t: end})
+
+        value = end_value(t_hi) - end_value(t_lo)
+        return tidy(value), antiderivative, t, t_lo, t_hi, integrand_t
     # Term by term, constants pulled out and one exponential per term (t^k exp(quadratic in t)): SymPy
     # integrates those, not products of exponentials.
     antiderivative = sp.S.Zero
@@ -399,9 +480,34 @@ def _integrate_normal(
         antiderivative += constant * sp.integrate(sp.powsimp(rest * gauss, combine="exp"), t)
     if antiderivative.has(sp.Integral):
         return None
-    t_lo, t_hi = (sp.simplify((sp.sympify(end) - mean) / sd) for end in (lo, hi))
     value = _end_value(antiderivative, t, t_hi) - _end_value(antiderivative, t, t_lo)
     return tidy(value), antiderivative, t, t_lo, t_hi, integrand_t
+
+
+def normal_integral(factor: Any, variable: sp.Symbol, lo: Any, hi: Any, mean: Any, sd: Any) -> tuple[sp.Expr, Check]:
+    """``∫_lo^hi factor(z) N(z; mean, sd^2) dz`` and its check, without a builder.
+
+    The check is that of :func:`gaussian_integral`: the antiderivative in
+    ``t = (z - mean)/sd`` differentiated back to the integrand.
+
+    Raises
+    ------
+    VerificationError
+        If no antiderivative is found or it does not differentiate back.
+
+    Examples
+    --------
+    >>> m = sp.Symbol("m", real=True)
+    >>> value, check = normal_integral(1, _t, -sp.oo, sp.oo, m, 1)
+    >>> value, check.method
+    (1, 'symbolic')
+    """
+    factor, mean, sd = sp.sympify(factor), sp.sympify(mean), sp.sympify(sd)
+    found = _integrate_normal(factor, variable, sp.sympify(lo), sp.sympify(hi), mean, sd)
+    if found is None:
+        raise VerificationError(f"SymPy found no antiderivative of {sp.sstr(factor)} times a normal density")
+    value, antiderivative, t, t_lo, t_hi, integrand_t = found
+    return value, _antiderivative_check(integrand_t, t, antiderivative, t_lo, t_hi, value)
 
 
 def gaussian_integral(
@@ -555,7 +661,7 @@ def check_quadrature(
     with mpmath.workdps(QUAD_DIGITS):
         for point in points:
             want = mpmath.mpf(reference(point))
-            got = mpmath.mpf(sp.N(value.subs(point), QUAD_DIGITS + 5))
+            got = mpmath.mpf(sp.N(at_point(value, point), QUAD_DIGITS + 5))
             error = abs(got - want) / max(1, abs(want))
             if error > QUAD_TOLERANCE:
                 shown = ", ".join(f"{k}={val}" for k, val in point.items())

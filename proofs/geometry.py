@@ -40,7 +40,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from derive.checks import check_equal, check_equivalent, check_true, sample_points
+from derive.checks import at_point, check_equal, check_equivalent, check_true, sample_points
 from derive.core import Check, DerivationBuilder
 from derive.errors import VerificationError
 from derive.estimators import estimator
@@ -48,7 +48,7 @@ from derive.prox import zero_set_of
 from derive.subgradient import describe_set
 from derive.symbols import lam, z
 
-from .core import SetBuilder, Theorem, check_zero_set, combine, decide_claim, latex_of, length_of, summarise
+from .core import SetBuilder, Theorem, check_zero_set, decide_claim, latex_of, length_of, summarise
 from .gaussian import check_unequal
 
 __all__ = ["geometry", "R", "t", "z1", "z2", "strip_area", "cone_area", "L1_BALL", "L2_BALL"]
@@ -63,6 +63,8 @@ t = sp.Symbol("t", positive=True)
 z1, z2 = sp.Symbol("z_1", real=True), sp.Symbol("z_2", real=True)
 _u = sp.Symbol("u", real=True)
 _s1, _s2 = sp.Symbol("s_1", real=True), sp.Symbol("s_2", real=True)
+#: A point (t - w, w) of an open edge of the L1 ball, with t = w + r; d > 0 separates s_2 from s_1.
+_w, _r, _d = sp.Symbol("w", positive=True), sp.Symbol("r", positive=True), sp.Symbol("d", positive=True)
 
 
 class Area(sp.Expr):
@@ -135,9 +137,17 @@ def _strip_area(builder: DerivationBuilder | None, zero: sp.Set) -> tuple[sp.Exp
     if isinstance(zero, sp.FiniteSet) or zero is sp.S.EmptySet:
         if builder is not None:
             bound = sum(
-                (_checked_integral(builder, 2 * sp.sqrt(R**2 - _u**2), point, point,
-                                   "a strip over a single point: the integral over a degenerate interval",
-                                   condition=sp.true) for point in zero.args),
+                (
+                    _checked_integral(
+                        builder,
+                        2 * sp.sqrt(R**2 - _u**2),
+                        point,
+                        point,
+                        "a strip over a single point: the integral over a degenerate interval",
+                        condition=sp.true,
+                    )
+                    for point in zero.args
+                ),
                 sp.S.Zero,
             )
         else:
@@ -241,7 +251,7 @@ def _check_area(zero: sp.Set, area: sp.Expr) -> Check:
     worst = mpmath.mpf(0)
     with mpmath.workdps(30):
         for point in points:
-            radius, half = mpmath.mpf(sp.N(point[R], 40)), mpmath.mpf(sp.N(a.subs(point), 40))
+            radius, half = mpmath.mpf(sp.N(point[R], 40)), mpmath.mpf(sp.N(at_point(a, point), 40))
 
             def slice_length(u: mpmath.mpf, radius: mpmath.mpf = radius, half: mpmath.mpf = half) -> mpmath.mpf:
                 top = mpmath.sqrt(max(radius**2 - u**2, 0))
@@ -252,7 +262,7 @@ def _check_area(zero: sp.Set, area: sp.Expr) -> Check:
                 corner = mpmath.sqrt(radius**2 - half**2)
                 nodes = sorted({*nodes, -corner, corner})
             want = mpmath.quad(slice_length, nodes)
-            got = mpmath.mpf(sp.N(area.subs(point), 35))
+            got = mpmath.mpf(sp.N(at_point(area, point), 35))
             error = abs(got - want) / max(1, abs(want))
             if error > mpmath.mpf(10) ** -20:
                 raise VerificationError(f"the area {got} disagrees with quadrature {want} at {point}")
@@ -278,7 +288,7 @@ def _check_cone_area(area: sp.Expr) -> Check:
             edge = (-corner + mpmath.sqrt(max(2 * radius**2 - corner**2, 0))) / 2
             nodes = sorted({-radius, mpmath.mpf(0), radius, *([-edge, edge] if 0 < edge < radius else [])})
             want = mpmath.quad(width, nodes)
-            got = mpmath.mpf(sp.N(area.subs(point), 35))
+            got = mpmath.mpf(sp.N(at_point(area, point), 35))
             error = abs(got - want) / max(1, abs(want))
             if error > mpmath.mpf(10) ** -20:
                 raise VerificationError(f"the cone area {got} disagrees with quadrature {want} at {point}")
@@ -297,7 +307,7 @@ def _check_positive_area(area: sp.Expr, zero: sp.Set) -> Check:
     lower = sp.pi * sp.Min(R, a) ** 2
     check_true(lambda: lower.is_positive, f"pi min(R, {sp.sstr(a)})^2 > 0")
     for point in sample_points(sorted(area.free_symbols, key=str)):
-        if sp.N((area - lower).subs(point), 30) < -1e-25:
+        if sp.N(at_point(area - lower, point), 30) < -1e-25:
             raise VerificationError(f"{area} is below {lower} at {point}")
     return Check(
         "numeric",
@@ -348,11 +358,7 @@ def _constrained(builder: DerivationBuilder) -> tuple[tuple[tuple[str, bool | No
         "at the four vertices",
         lambda: check_equivalent(cone.subs({_s1: z1 - t, _s2: z2}), at_vertex),
     )
-    builder.note(
-        "elsewhere the solution has no zero coordinate, except inside the ball on the axes (area 0)",
-        "on the open edges the normal cone is a ray (1, 1) or (1, -1) up to signs: b* = z - c(+-1, +-1) with both "
-        "coordinates of one sign; inside the ball b* = z",
-    )
+    _edge_steps(builder)
     soft = estimator("lasso")
     check_cone = _check_vertex_is_soft_threshold(soft.result)
     builder.claim(
@@ -432,6 +438,62 @@ def _constrained(builder: DerivationBuilder) -> tuple[tuple[tuple[str, bool | No
     return instances, area
 
 
+def _edge_steps(builder: DerivationBuilder) -> None:
+    """The normal cone on an open edge of the L1 ball is a ray, so a solution there has no zero coordinate.
+
+    The edge from (t, 0) to (0, t) is ``b = (t - w, w)`` with ``0 < w < t``; the
+    other three edges are its images under the symmetries of the ball.
+    """
+    edge = (t - _w, _w)
+    vertices = ((t, sp.Integer(0)), (sp.Integer(0), t), (-t, sp.Integer(0)), (sp.Integer(0), -t))
+    conditions = sp.And(*[sp.Le(_s1 * (y1 - edge[0]) + _s2 * (y2 - edge[1]), 0) for y1, y2 in vertices])
+    ray = sp.And(sp.Eq(_s1, _s2), sp.Ge(_s1, 0))
+    builder.claim(
+        conditions,
+        "iff",
+        ray,
+        "the normal cone of the L1 ball at a point b = (t - w, w) of the open edge, 0 < w < t: s.(y - b) <= 0 for "
+        "the four vertices y. The vertices (t, 0) and (0, t) give w (s_1 - s_2) <= 0 and (t - w)(s_2 - s_1) <= 0, so "
+        "s_1 = s_2; then the other two give -2 t s_1 <= 0: the cone is the ray {c (1, 1) : c >= 0}",
+        lambda: _check_edge_cone(conditions),
+        condition=sp.And(_w > 0, _w < t),
+    )
+    builder.claim(
+        sp.Symbol("b^*"),
+        "=",
+        sp.Tuple(*edge),
+        "so z projects onto this edge point iff z = b + c (1, 1) with c >= 0; both coordinates of b, t - w and w, "
+        "are positive: no zero coordinate on an open edge (by symmetry on all four). Inside the ball the normal cone "
+        "is {0} and b* = z, which has a zero coordinate only on the axes (area 0)",
+        lambda: _check_edge_coordinates(edge),
+        condition=sp.And(_w > 0, _w < t),
+    )
+
+
+def _check_edge_cone(conditions: sp.Basic) -> Check:
+    """The edge conditions, in the three exhaustive cases s_2 = s_1, s_2 > s_1 and s_2 < s_1 (t = w + r, r > 0)."""
+    inside = {t: _w + _r}  # 0 < w < t
+    on_ray = check_equivalent(conditions.subs(inside).subs(_s2, _s1), sp.Ge(_s1, 0), symbols=[_s1, _w, _r])
+    above = check_equivalent(conditions.subs(inside).subs(_s2, _s1 + _d), sp.false, symbols=[_s1, _d, _w, _r])
+    below = check_equivalent(conditions.subs(inside).subs(_s2, _s1 - _d), sp.false, symbols=[_s1, _d, _w, _r])
+    checks = (on_ray, above, below)
+    method = "symbolic" if all(check.method == "symbolic" for check in checks) else "numeric"
+    return Check(
+        method,
+        f"s_2 = s_1: the conditions are s_1 >= 0 ({on_ray.detail}); s_2 = s_1 +- d with d > 0: they fail "
+        f"({above.detail}; {below.detail})",
+    )
+
+
+def _check_edge_coordinates(edge: tuple[sp.Expr, sp.Expr]) -> Check:
+    """The edge point b has positive coordinates for 0 < w < t (written t = w + r, r > 0)."""
+    point = [coordinate.subs(t, _w + _r) for coordinate in edge]
+    return check_true(
+        lambda: all(coordinate.is_positive for coordinate in point),
+        "t - w = r > 0 and w > 0 from the assumptions",
+    )
+
+
 def _check_both(first: Check, second: Check) -> Check:
     method = "symbolic" if first.method == second.method == "symbolic" else "numeric"
     return Check(method, f"each coordinate: {first.detail}; {second.detail}")
@@ -442,8 +504,8 @@ def _check_vertex_is_soft_threshold(result: sp.Expr) -> Check:
     for point in sample_points([t, z2, excess], count=20):
         first = point[t] + abs(point[z2]) + point[excess]  # z_1 - t >= |z_2|
         weight = first - point[t]
-        b1 = result.subs({z: first, lam: weight})
-        b2 = result.subs({z: point[z2], lam: weight})
+        b1 = at_point(result, {z: first, lam: weight})
+        b2 = at_point(result, {z: point[z2], lam: weight})
         shrunk = max(abs(first) - weight, 0) + max(abs(point[z2]) - weight, 0)
         if sp.simplify(b1 - point[t]) != 0 or b2 != 0 or sp.simplify(shrunk - point[t]) != 0:
             raise VerificationError(f"soft thresholding does not return the vertex at {point}")
@@ -452,7 +514,7 @@ def _check_vertex_is_soft_threshold(result: sp.Expr) -> Check:
 
 def _check_cone_positive(half: sp.Expr) -> Check:
     for point in sample_points([R, t], R > t):
-        if not sp.N(half.subs(point), 30) > 0:
+        if not sp.N(at_point(half, point), 30) > 0:
             raise VerificationError(f"the half cone area {half} is not positive at {point}")
     return Check("numeric", "positive at 40 seeded (R, t) with R > t, 30 digits")
 
@@ -528,12 +590,11 @@ def geometry(sparse: str = "lasso", dense: str = "ridge") -> Theorem:
         "$R > t$, while for the $L_2$ ball the solution has a zero coordinate only on the axes (area $0$). The forms "
         "are linked by $t = \\sum_j (|z_j| - \\lambda)_+$."
     )
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=statement,
         statement_latex=statement_latex,
         proof=builder.build(sp.Tuple(sparse_area, dense_area, cones), extras=extras),
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )

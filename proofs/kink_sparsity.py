@@ -36,7 +36,6 @@ from .core import (
     Theorem,
     as_penalty,
     check_kink,
-    combine,
     decide_claim,
     instance_facts,
     latex_of,
@@ -221,14 +220,13 @@ def kink_sparsity(g: Any = None) -> Theorem:
     )
     if g is not None:
         statement_latex += f" Checked for ${latex_of(Penalty('g', gx, x))} = {latex_of(penalties[0])}$."
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=statement,
         statement_latex=statement_latex,
         # The derived result: the length of each penalty's zero set, in catalogue order.
         proof=builder.build(sp.Tuple(*[length for _, _, length in checked])),
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )
 
@@ -311,12 +309,11 @@ def sparsity_claim(g: Any) -> Theorem:
         "of data: "
         f"${latex_of(Prox(sp.Symbol('g'), x, v))} = 0$ for every $v$ in a set of positive length."
     )
-    return Theorem(
+    return Theorem.from_instances(
         name="sparsity-claim",
         title="Exact zeros for an interval of data",
         statement=statement,
         statement_latex=statement_latex,
         proof=builder.build(facts.zero),
-        holds=combine([verdict]),
         instances=((label, verdict),),
     )

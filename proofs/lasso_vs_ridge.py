@@ -214,12 +214,11 @@ def lasso_vs_ridge(convention: str = "esl") -> Theorem:
         f"of length ${latex_of(2 * t)} > 0$. The ridge estimate is $0$ if and only if ${latex_of(z)} \\in "
         f"{latex_of(origin)}$, a set of length $0$."
     )
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=statement,
         statement_latex=statement_latex,
         proof=proof,
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )

@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.checks import check_derivative, check_equal, check_true
+from derive.checks import at_point, check_derivative, check_equal, check_true
 from derive.core import Check, DerivationBuilder, symbols_of
 from derive.notation import Penalty
 from derive.penalties import analyse
@@ -45,7 +45,6 @@ from .core import (
     Length,
     Theorem,
     as_penalty,
-    combine,
     decide_claim,
     instance_facts,
     latex_of,
@@ -67,7 +66,6 @@ w = sp.Symbol("w", real=True)
 
 #: The penalties checked by default: the catalogue, and L1 and L2 on a rescaled coefficient x/s.
 PENALTIES: tuple[sp.Expr, ...] = (*CATALOGUE, lam * sp.Abs(x) / scale, lam * x**2 / (2 * scale**2))
-
 
 
 class OneSided(sp.Expr):
@@ -152,7 +150,7 @@ def _counterexample(builder: DerivationBuilder) -> None:
     )
     point = {w: sp.Rational(1, 2), scale: sp.Rational(1, 10)}
     differences = (l1 - l2, lam * sp.Abs(u) - lam * u**2)
-    flip = (l1 - l2).subs(point), (l1_u - l2_u).subs(point)
+    flip = at_point(l1 - l2, point), at_point(l1_u - l2_u, point)
     builder.claim(
         sp.Tuple(*differences),
         "=",
@@ -300,12 +298,11 @@ def marginal_cost(g: Any = None) -> Theorem:
     )
     if g is not None:
         statement_latex += f" Checked for ${latex_of(gx)} = {latex_of(penalties[0])}$."
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=statement,
         statement_latex=statement_latex,
         proof=builder.build(sp.Tuple(*[right for _, _, right in checked])),
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )

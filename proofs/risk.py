@@ -41,7 +41,7 @@ from derive.estimators import estimator
 from derive.subgradient import piecewise_from_cases
 from derive.symbols import lam, z
 
-from .core import Theorem, combine, decide_claim, latex_of, summarise
+from .core import Theorem, decide_claim, latex_of, summarise
 from .gaussian import (
     Distributed,
     Expect,
@@ -229,9 +229,7 @@ def _stein(
         "Stein's unbiased risk estimate for eta(z) = z + g(z) with g weakly differentiable: E[SURE(z)] = "
         "E[(eta(z) - mu)^2] (Stein 1981, Ann. Statist. 9, 1135-1151)",
     )
-    sure_cases = tuple(
-        (sp.expand(1 + 2 * (sp.diff(case, z) - 1) + (case - z) ** 2), region) for case, region in cases
-    )
+    sure_cases = tuple((sp.expand(1 + 2 * (sp.diff(case, z) - 1) + (case - z) ** 2), region) for case, region in cases)
     sure = piecewise_from_cases(sure_cases, z)
     builder.claim(
         _SURE(z),
@@ -397,13 +395,11 @@ def risk(*, stein_for: str = "soft") -> Theorem:
         f"$\\operatorname{{Cov}}(\\eta_S(z), z)$ equal the expected number of non-zeros, "
         f"${latex_of(Prob(sp.Gt(sp.Abs(z), lam)))}$."
     )
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=statement,
         statement_latex=statement_latex,
         proof=proof,
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )
-

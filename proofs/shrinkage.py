@@ -1,5 +1,5 @@
 """Theorem 4: shrinkage -- prox maps shrink, are monotone and non-expansive; soft is continuous, hard jumps;
-the lasso's bias stays lambda, ridge's grows with z, hard thresholding's vanishes.
+the lasso's bias stays lambda, ridge's grows with z, hard thresholding's, SCAD's and MCP's vanish.
 
 1. The proximal operator of a proper, lower semicontinuous convex function is
    firmly non-expansive (Bauschke and Combettes, *Convex Analysis and Monotone
@@ -17,7 +17,14 @@ the lasso's bias stays lambda, ridge's grows with z, hard thresholding's vanishe
    there (one-sided limits of the cases).
 3. The shrinkage ``z - estimate(z)`` for large z: ``-> lambda`` for the lasso
    (a constant bias), ``= lambda z/(1 + lambda)`` for ridge (proportional,
-   unbounded), ``-> 0`` for hard thresholding.
+   unbounded), ``-> 0`` for hard thresholding, and exactly 0 for SCAD (Fan and
+   Li, "Variable selection via nonconcave penalized likelihood and its oracle
+   properties", JASA 96, 2001) beyond ``|z| > a lambda`` and for MCP (Zhang,
+   "Nearly unbiased variable selection under minimax concave penalty", Ann.
+   Statist. 38, 2010) beyond ``|z| > gamma lambda``: both estimates equal z
+   there.  SCAD and MCP are the derived estimates of
+   :func:`derive.estimators.estimator` (global minimisation of the non-convex
+   objective); the point beyond which they equal z is read off their cases.
 """
 
 from __future__ import annotations
@@ -36,10 +43,20 @@ from derive.notation import Penalty, Prox
 from derive.subgradient import describe, piecewise_from_cases
 from derive.symbols import lam, v, x, z
 
-from .core import CATALOGUE, Theorem, as_penalty, combine, decide_claim, derived_prox, latex_of, summarise
+from .core import (
+    CATALOGUE,
+    Theorem,
+    as_penalty,
+    check_differ,
+    combine,
+    decide_claim,
+    derived_prox,
+    latex_of,
+    summarise,
+)
 from .gaussian import check_unequal, equal_verdict
 
-__all__ = ["shrinkage", "one_sided_limits", "large_z_shrinkage"]
+__all__ = ["shrinkage", "one_sided_limits", "large_z_shrinkage", "unbiased_from"]
 
 NAME = "shrinkage"
 TITLE = "Shrinkage, continuity and bias of thresholding rules"
@@ -237,10 +254,15 @@ def _check_limits(cases: Any, left: sp.Expr, right: sp.Expr) -> Check:
 def _bias(builder: DerivationBuilder) -> tuple[tuple[bool | None, ...], tuple[sp.Expr, ...]]:
     from .risk import hard_threshold_cases
 
+    scad, mcp = estimator("scad"), estimator("mcp")
+    summarise(builder, scad, sp.Symbol("eta_scad"), "SCAD: the estimate (derive.estimators, global minimisation)")
+    summarise(builder, mcp, sp.Symbol("eta_mcp"), "MCP: the estimate (derive.estimators, global minimisation)")
     estimates = (
         ("lasso", estimator("lasso").cases, lam, "a constant bias lambda"),
         ("ridge", ((estimator("ridge").result, sp.Interval(-sp.oo, sp.oo)),), sp.oo, "a bias growing with z"),
         ("hard", hard_threshold_cases(), sp.Integer(0), "no bias"),
+        ("scad", scad.cases, sp.Integer(0), "no bias"),
+        ("mcp", mcp.cases, sp.Integer(0), "no bias"),
     )
     verdicts, limits = [], []
     for name, cases, expected, words in estimates:
@@ -253,19 +275,20 @@ def _bias(builder: DerivationBuilder) -> tuple[tuple[bool | None, ...], tuple[sp
             f"{name}: the shrinkage on the last case (z large)",
             lambda shrink=shrink, cases=cases: check_equal(z - cases[-1][0], shrink),
         )
-        verdicts.append(
-            decide_claim(
-                builder,
-                equal_verdict(limit, expected) if expected is not sp.oo else (limit == sp.oo),
-                lhs=sp.Limit(sp.Symbol(f"z - eta_{name}(z)"), z, sp.oo),
-                rel="=",
-                rhs=expected,
-                words=f"{name}: {words} for large z",
-                reason=f"{name}: SymPy limit of {sp.sstr(shrink)}",
-                check=lambda limit=limit, expected=expected: check_equal(limit, expected),
-                refute=lambda limit=limit, expected=expected: check_unequal(limit, expected),
-            )
+        verdict = decide_claim(
+            builder,
+            equal_verdict(limit, expected) if expected is not sp.oo else (limit == sp.oo),
+            lhs=sp.Limit(sp.Symbol(f"z - eta_{name}(z)"), z, sp.oo),
+            rel="=",
+            rhs=expected,
+            words=f"{name}: {words} for large z",
+            reason=f"{name}: SymPy limit of {sp.sstr(shrink)}",
+            check=lambda limit=limit, expected=expected: check_equal(limit, expected),
+            refute=lambda limit=limit, expected=expected: check_unequal(limit, expected),
         )
+        if name in ("scad", "mcp"):
+            verdict = combine([verdict, _unbiased_beyond(builder, name, cases)])
+        verdicts.append(verdict)
         if name == "ridge":
             ratio = sp.simplify(shrink / z)
             builder.claim(
@@ -276,6 +299,73 @@ def _bias(builder: DerivationBuilder) -> tuple[tuple[bool | None, ...], tuple[sp
                 lambda ratio=ratio, shrink=shrink: check_equal(shrink, ratio * z),
             )
     return tuple(verdicts), tuple(limits)
+
+
+def unbiased_from(cases: Any, variable: sp.Symbol) -> sp.Expr | None:
+    """The point ``t`` beyond which the estimate equals its argument (``estimate(z) = z`` for ``|z| > t``).
+
+    Read off the derived cases: the last case must be ``z`` on ``(t, oo)`` and the first ``z`` on
+    ``(-oo, -t)``; None if they are not (a biased estimate).
+
+    Examples
+    --------
+    >>> from derive.estimators import estimator
+    >>> unbiased_from(estimator("mcp").cases, z)
+    gamma*lambda
+    >>> unbiased_from(estimator("lasso").cases, z) is None
+    True
+    """
+    (first, low), (last, high) = cases[0], cases[-1]
+    if isinstance(low, sp.FiniteSet) or isinstance(high, sp.FiniteSet):
+        return None
+    if high.end is not sp.S.Infinity or low.start is not sp.S.NegativeInfinity:
+        return None
+    start = high.start
+    if sp.simplify(last - variable) != 0 or sp.simplify(first - variable) != 0:
+        return None
+    if sp.simplify(low.end + start) != 0:
+        return None
+    return start
+
+
+def _unbiased_beyond(builder: DerivationBuilder, name: str, cases: Any) -> bool | None:
+    """``z - estimate(z) = 0`` for ``|z|`` beyond the start of the last case (SCAD: a*lambda; MCP: gamma*lambda)."""
+    start = unbiased_from(cases, z)
+    shown = sp.Symbol(f"z - eta_{name}(z)")
+    if start is None:
+        last, region = cases[-1]
+        return decide_claim(
+            builder,
+            False,
+            lhs=shown,
+            rel="=",
+            rhs=sp.Integer(0),
+            words=f"{name}: the estimate equals z for all large |z|",
+            reason=f"{name}: the outer cases of the derived estimate",
+            check=lambda: check_equal(z - last, 0),
+            refute=lambda: check_differ(z - last, 0, context=region.as_relational(z)),
+            refuted=f"{name}: the estimate on the last case is {sp.sstr(last)}, not z",
+        )
+    outer = [value for value, region in (cases[0], cases[-1])]
+    return decide_claim(
+        builder,
+        True,
+        lhs=shown,
+        rel="=",
+        rhs=sp.Integer(0),
+        words=f"{name}: the estimate equals z for |z| > {sp.sstr(start)}: no bias at all there",
+        reason=f"{name}: the outer cases of the derived estimate are z on (-oo, -{sp.sstr(start)}) and "
+        f"({sp.sstr(start)}, oo)",
+        check=lambda: _check_identity(outer),
+        refute=lambda: check_unequal(z - outer[-1], 0),
+        condition=sp.Abs(z) > start,
+    )
+
+
+def _check_identity(values: list[sp.Expr]) -> Check:
+    for value in values:
+        check_equal(z - value, 0)
+    return Check("symbolic", "z - estimate simplifies to 0 on both outer cases")
 
 
 @functools.lru_cache(maxsize=16)
@@ -294,9 +384,9 @@ def shrinkage(g: Any = None) -> Theorem:
     -------
     Theorem
         ``instances``: per penalty (shrinks toward 0), then continuity of soft
-        and discontinuity of hard thresholding, then the three large-z limits;
+        and discontinuity of hard thresholding, then the five large-z rows;
         ``proof.result`` the derived limits of ``z - estimate(z)`` (lasso,
-        ridge, hard).
+        ridge, hard, SCAD, MCP).
 
     Raises
     ------
@@ -309,7 +399,7 @@ def shrinkage(g: Any = None) -> Theorem:
     --------
     >>> t = shrinkage()
     >>> t.holds, t.proof.result
-    (True, (lambda, oo, 0))
+    (True, (lambda, oo, 0, 0, 0))
     >>> shrinkage(lam*sp.Abs(x - 1)).holds
     False
     """
@@ -327,7 +417,7 @@ def shrinkage(g: Any = None) -> Theorem:
     )
     per_penalty = [_instance(builder, p, number) for number, p in enumerate(penalties, start=1)]
     soft_continuous, hard_jumps = _continuity(builder)
-    (lasso_bias, ridge_bias, hard_bias), limits = _bias(builder)
+    (lasso_bias, ridge_bias, hard_bias, scad_bias, mcp_bias), limits = _bias(builder)
     instances = (
         *[(f"{label}: monotone, non-expansive, shrinks toward 0", verdict) for label, verdict in per_penalty],
         ("soft thresholding is continuous at lambda", soft_continuous),
@@ -335,12 +425,15 @@ def shrinkage(g: Any = None) -> Theorem:
         ("lasso: z - estimate -> lambda", lasso_bias),
         ("ridge: z - estimate = lambda z/(1 + lambda) -> oo", ridge_bias),
         ("hard: z - estimate -> 0", hard_bias),
+        ("scad: z - estimate = 0 for |z| > a lambda", scad_bias),
+        ("mcp: z - estimate = 0 for |z| > gamma lambda", mcp_bias),
     )
     statement = (
         "For a convex penalty g minimised at 0, prox_g is monotone and non-expansive and shrinks: |prox_g(v)| <= "
         "|v|. Soft thresholding is continuous at z = lambda; hard thresholding jumps there by lambda. For large z "
         "the shrinkage z - estimate(z) tends to lambda for the lasso (a constant bias), equals lambda z/(1 + lambda) "
-        "for ridge (proportional to z) and is 0 for hard thresholding."
+        "for ridge (proportional to z) and is 0 for hard thresholding; SCAD and MCP estimate z itself for |z| > "
+        "a lambda and |z| > gamma lambda (no bias)."
     )
     if g is not None:
         statement += f" Part 1 checked for g(x) = {sp.sstr(penalties[0])}."
@@ -349,7 +442,8 @@ def shrinkage(g: Any = None) -> Theorem:
         f"shrinks: $|{latex_of(Prox(sp.Symbol('g'), x, v))}| \\le |v|$. Soft thresholding is continuous at "
         "$z = \\lambda$; hard thresholding jumps there by $\\lambda$. For large $z$ the shrinkage "
         "$z - \\hat\\beta(z)$ tends to $\\lambda$ for the lasso (a constant bias), equals "
-        "$\\lambda z/(1 + \\lambda)$ for ridge (proportional to $z$) and is $0$ for hard thresholding."
+        "$\\lambda z/(1 + \\lambda)$ for ridge (proportional to $z$) and is $0$ for hard thresholding; SCAD and "
+        "MCP estimate $z$ itself for $|z| > a\\lambda$ and $|z| > \\gamma\\lambda$ (no bias)."
     )
     if g is not None:
         statement_latex += f" Part 1 checked for $g(x) = {latex_of(penalties[0])}$."

@@ -219,13 +219,12 @@ def zero_set(g: Any = None) -> Theorem:
     instances = tuple((label, verdict) for label, verdict, _ in checked)
     # The derived result: the zero set of each penalty's prox, in catalogue order.
     proof = builder.build(sp.Tuple(*[zero for _, _, zero in checked]))
-    return Theorem(
+    return Theorem.from_instances(
         name=NAME,
         title=TITLE,
         statement=_statement(penalties if g is not None else ()),
         statement_latex=_statement_latex(penalties if g is not None else ()),
         proof=proof,
-        holds=combine(verdict for _, verdict in instances),
         instances=instances,
     )
 

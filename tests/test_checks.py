@@ -137,6 +137,19 @@ def test_check_derivative_one_sided_at_a_kink():
         check_derivative(lam * sp.Abs(x), 0, x, at=0, side=1)
 
 
+def test_check_derivative_with_parameters_at_a_symbolic_point():
+    """Parameters and the location are substituted together (one compiled evaluator for all points)."""
+    assert check_derivative(lam * sp.Abs(x - mu), lam, x, at=mu, side=1).method == "numeric"
+    with pytest.raises(VerificationError, match="disagrees"):
+        check_derivative(lam * sp.Abs(x - mu), -lam, x, at=mu, side=1)
+    smooth = sp.log(1 + lam * x**2)
+    assert check_derivative(smooth, 2 * lam * x / (1 + lam * x**2), x, region=sp.Interval.open(0, 5)).method == (
+        "numeric"
+    )
+    with pytest.raises(VerificationError, match="disagrees"):
+        check_derivative(smooth, lam * x / (1 + lam * x**2), x, region=sp.Interval.open(0, 5))
+
+
 def test_check_derivative_infinite_only_at_the_edge_of_the_domain():
     indicator = sp.Piecewise((0, x >= 0), (sp.oo, True))
     assert check_derivative(indicator, -sp.oo, x, at=0, side=-1).method == "numeric"
@@ -182,6 +195,36 @@ def test_is_zero_and_decide_are_three_valued():
     assert decide(lam > 0) is True
     assert decide(lam < 0) is False
     assert decide(x > 0) is None
+
+
+def test_is_zero_skips_simplify_when_a_point_shows_a_nonzero_value(monkeypatch):
+    """A seeded point where the value is certainly nonzero proves the expression is not identically 0."""
+    calls = []
+    original = sp.simplify
+
+    def counting(expr, *args, **kwargs):
+        calls.append(expr)
+        return original(expr, *args, **kwargs)
+
+    monkeypatch.setattr(sp, "simplify", counting)
+    eps = sp.Symbol("epsilon", positive=True)
+    assert is_zero(sp.log(1 + x / eps) - sp.log(1 - x / eps)) is None  # evalf witness
+    assert is_zero(sp.Max(x, 0) - sp.Abs(x)) is None  # exact (Fraction) witness
+    assert calls == []
+    # identically zero: no witness, so simplify runs and proves it
+    assert is_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) is True
+    assert calls
+
+
+def test_nonzero_witness_respects_assumptions_and_accuracy():
+    from derive.checks import _nonzero_somewhere
+
+    n = sp.Symbol("n", integer=True)
+    assert _nonzero_somewhere(sp.sin(sp.pi * n)) is False  # integers are not sampled: no witness
+    assert _nonzero_somewhere(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) is False  # 0 to evalf's accuracy
+    assert _nonzero_somewhere(sp.sqrt(x**2) - x) is True  # x < 0 at some seeded point
+    assert _nonzero_somewhere(sp.Max(lam, 0) - lam) is False  # exactly 0 at every point
+    assert _nonzero_somewhere(x - x + lam - lam) is False
 
 
 def test_check_true():

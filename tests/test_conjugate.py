@@ -167,3 +167,105 @@ def test_envelope_of_an_indicator_is_half_the_squared_distance():
     distance = sp.Max(a - v, 0, v - b)
     for point in ({a: -1, b: 2, v: -3}, {a: -1, b: 2, v: 0}, {a: -1, b: 2, v: 5}, {a: 1, b: 4, v: 4}):
         assert sp.simplify(envelope.subs(point) - distance.subs(point) ** 2 / 2) == 0
+
+
+# --------------------------------------------------------------------------
+# Powers |x|^p, p > 1: the Legendre transform with the conjugate exponent q = p/(p - 1)
+# --------------------------------------------------------------------------
+POWERS = [sp.Rational(4, 3), sp.Rational(3, 2), sp.Integer(3), sp.Integer(4)]
+
+
+def _power_reference(t: Any, weight: Any, p: Any) -> Any:
+    """Beck 2017, sec. 4.4: (|x|^p/p)* = |y|^q/q with 1/p + 1/q = 1; lam|x|^p = (lam p)(|x|^p/p) and the
+    scaling rule (alpha f)*(y) = alpha f*(y/alpha) (Beck 2017, Thm 4.14) give lam p (|y|/(lam p))^q / q."""
+    q = p / (p - 1)
+    return weight * p * (abs(t) / (weight * p)) ** q / q
+
+
+@pytest.fixture(scope="module")
+def powers() -> dict:
+    return {p: conjugate(lam * sp.Abs(x) ** p, x, y) for p in POWERS}
+
+
+@pytest.mark.parametrize("p", POWERS)
+def test_power_conjugate_matches_beck(p, powers, rng):
+    d = powers[p]
+    assert not d.result.has(sp.Piecewise)  # one formula in |y|: the cases on either side of 0 were joined
+    for _ in range(POINTS):
+        weight = sp.Rational(rng.randint(50, 5000), 1000)
+        t = sp.Rational(rng.randint(-6000, 6000), 1000)
+        got = _value(d.result, {lam: weight, y: t})
+        want = _power_reference(mpmath.mpf(t.p) / t.q, mpmath.mpf(weight.p) / weight.q, mpmath.mpf(p.p) / p.q)
+        assert abs(got - want) <= mpmath.mpf("1e-40") * (1 + abs(want)), (p, weight, t, got, want)
+
+
+@pytest.mark.parametrize("p", POWERS)
+def test_power_fenchel_young_at_derived_points(p, powers, rng):
+    """g(x) + g*(g'(x)) = x g'(x) (equality at the derived maximiser) and >= x y elsewhere."""
+    d = powers[p]
+    g = lam * sp.Abs(x) ** p
+    slope = sp.diff(g, x)
+    for _ in range(POINTS):
+        point = {lam: sp.Rational(rng.randint(50, 5000), 1000), x: sp.Rational(rng.randint(-5000, 5000), 1000)}
+        s = _value(slope, point)
+        at = {lam: point[lam], y: sp.Rational(mpmath.nstr(s, 70))}
+        gap = _value(g, point) + _value(d.result, at) - mpmath.mpf(point[x].p) / point[x].q * _value(y, at)
+        assert abs(gap) <= mpmath.mpf("1e-30") * (1 + abs(_value(g, point)))
+        other = {lam: point[lam], y: sp.Rational(rng.randint(-5000, 5000), 1000)}
+        assert _value(g, point) + _value(d.result, other) >= _value(x * y, {**point, **other}) - mpmath.mpf("1e-40")
+    assert any(step.reason.startswith("Moreau decomposition") for step in d.steps)
+
+
+def test_x_to_the_fourth_without_abs():
+    """lam*x^4 (no Abs) used to fail on x^(2/3) at the Moreau step; its conjugate is the p = 4 formula."""
+    d = conjugate(lam * x**4, x, y)
+    assert sp.simplify(d.result - conjugate(lam * sp.Abs(x) ** 4, x, y).result) == 0
+
+
+def test_symbolic_power_conjugate_matches_beck(rng):
+    from derive.conjugate import p_power, power_conjugate
+
+    d = power_conjugate()
+    q = sp.Symbol("q", positive=True)
+    assert d.extra("q") == p_power / (p_power - 1)
+    for _ in range(POINTS):
+        p = sp.Rational(rng.randint(1050, 6000), 1000)
+        weight = sp.Rational(rng.randint(50, 5000), 1000)
+        t = sp.Rational(rng.randint(-6000, 6000), 1000)
+        point = {p_power: p, lam: weight, y: t}
+        want = _power_reference(*(mpmath.mpf(z.p) / z.q for z in (t, weight, p)))
+        for expr in (d.result, d.extra("legendre").subs(q, p / (p - 1))):
+            got = mpmath.mpf(sp.N(expr.subs(point), 60))
+            assert abs(got - want) <= mpmath.mpf("1e-40") * (1 + abs(want)), (point, got, want)
+
+
+@pytest.mark.parametrize("p", POWERS)
+def test_symbolic_and_numeric_power_conjugates_agree(p, powers):
+    from derive.conjugate import p_power, power_conjugate
+
+    for w in (sp.Rational(1, 3), 2, sp.Rational(17, 4)):
+        for t in (sp.Rational(-5, 2), 0, sp.Rational(7, 10)):
+            values = [
+                sp.N(expr.subs({lam: w, y: t, p_power: p}), 40)
+                for expr in (power_conjugate().result, power_conjugate(p).result, powers[p].result)
+            ]
+            assert max(values) - min(values) <= sp.Float("1e-30") * (1 + abs(values[0]))
+
+
+def test_wrong_power_conjugate_fails_fenchel_young():
+    """Mutated: the exponent p where q belongs (|y|^p instead of |y|^q) is rejected by the check."""
+    from derive.conjugate import _check_power_fenchel_young
+    from derive.errors import VerificationError
+
+    g = lam * sp.Abs(x) ** 3
+    wrong = 2 * sp.sqrt(3) * sp.Abs(y) ** 3 / (9 * sp.sqrt(lam))
+    with pytest.raises(VerificationError, match="Fenchel-Young"):
+        _check_power_fenchel_young(g, wrong, x, y, sp.true)
+
+
+def test_power_conjugate_rejects_p_at_most_one():
+    from derive.conjugate import power_conjugate
+    from derive.errors import AssumptionError
+
+    with pytest.raises(AssumptionError, match="p > 1"):
+        power_conjugate(sp.Integer(1))

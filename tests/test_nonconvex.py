@@ -478,3 +478,38 @@ def test_convex_penalty_takes_the_convex_route_under_auto():
 
 def test_negative_abs_threshold_is_zero():
     assert prox(-sp.Abs(x), x, v, route="auto").extra("threshold") == 0
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the checks: the selected branch, the limits at infinity, thresholds as arguments
+# ---------------------------------------------------------------------------
+def test_decided_branch_stops_at_an_undecidable_condition():
+    from derive.nonconvex import _decided_branch, tau
+
+    threshold = tau(lam)
+    inner = sp.Piecewise((0, v < threshold), (v, True))
+    selection = sp.Piecewise((inner, lam > 1), (v - lam, True))
+    point = {lam: sp.Rational(1, 2), v: sp.Integer(3)}
+    assert _decided_branch(selection, point) == v - lam  # the regime lam <= 1: no threshold needed
+    assert _decided_branch(selection, {**point, lam: sp.Integer(2)}) == inner  # v < tau(2) is left to evaluate
+
+
+def test_limit_at_infinity_only_when_infinite():
+    from derive.nonconvex import _limit_at_infinity
+
+    assert _limit_at_infinity(x**2 / 2 - lam * sp.log(1 + x), x, sp.oo) is sp.oo
+    assert _limit_at_infinity(-x + lam, x, sp.oo) is -sp.oo
+    assert _limit_at_infinity(lam / (1 + x**2), x, sp.oo) is None  # finite: left to the caller point by point
+
+
+def test_thresholds_are_arguments_of_one_compiled_function():
+    from derive.nonconvex import Implicit, _evaluate, _threshold_slots, tau
+
+    implicit = Implicit(tau(lam), x**2 - lam, x, sp.Interval.open(0, sp.oo), x)  # tau = sqrt(lam)
+    expr = 2 * tau(lam) + v
+    slotted, slots = _threshold_slots(expr)
+    assert [threshold for threshold, _ in slots] == [tau(lam)] and not slotted.has(tau)
+    value = _evaluate(expr, {lam: sp.Integer(4), v: sp.Integer(1)}, [implicit])
+    assert abs(value - 5) < mpmath.mpf(10) ** -40
+    with pytest.raises(VerificationError, match="no defining equation"):
+        _evaluate(expr, {lam: sp.Integer(4), v: sp.Integer(1)}, [])

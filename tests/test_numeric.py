@@ -290,3 +290,26 @@ def test_bisect_increasing_handles_nan_brackets_quickly():
     out = bisect_increasing(f, np.array([np.nan, 0.0]), np.array([np.nan, 2.0]))
     assert np.isnan(out[0]) and abs(out[1] - 1.0) <= 4 * np.spacing(1.0)
     assert len(calls) < 70  # the NaN bracket does not keep the loop running to the iteration cap
+
+
+@pytest.mark.parametrize("name", ["l0", "bridge-1/2", "bridge-2/3", "capped-l1"])
+def test_nonconvex_kernels_return_floats_and_the_global_minimiser(name):
+    """Set-valued ties must not turn the kernel's output into an array of sets (dtype object)."""
+    import mpmath
+
+    from derive.catalogue import entry
+
+    e = entry(name)
+    params = {"lam": 1.0, "theta": 1.0} if name == "capped-l1" else {"lam": 1.0}
+    out = e.derive().numeric()(np.array([-3.0, -0.5, 0.0, 0.7, 2.5]), **params)
+    assert out.dtype == np.float64
+    # Independent reference: a grid search of g(x) + (x - v)^2/2 (step 1e-4 on [-4, 4]).
+    g = sp.lambdify(
+        sp.Symbol("x", real=True),
+        e.penalty.subs({s: 1 for s in e.penalty.free_symbols if s.name != "x"}),
+        modules="mpmath",
+    )
+    grid = [i / 10_000 for i in range(-40_000, 40_001)]
+    for value, got in zip([-3.0, -0.5, 0.0, 0.7, 2.5], out, strict=True):
+        best = min(grid, key=lambda t, value=value: float(g(mpmath.mpf(t))) + (t - value) ** 2 / 2)
+        assert abs(got - best) < 2e-4, (name, value, got, best)

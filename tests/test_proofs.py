@@ -230,6 +230,18 @@ def test_theorem_rejects_a_verdict_that_contradicts_its_instances(ridge_claim):
     assert Theorem(**fields, holds=None, instances=(("g", True), ("h", None))).verdict == "undecided"
 
 
+@pytest.mark.parametrize(
+    ("verdicts", "holds"),
+    [((True, True), True), ((True, None), None), ((None, False, True), False), ((), True)],
+)
+def test_from_instances_computes_holds(ridge_claim, verdicts, holds):
+    instances = [(f"g{i}", verdict) for i, verdict in enumerate(verdicts)]
+    theorem = Theorem.from_instances(
+        name="t", title="t", statement="s", statement_latex="s", proof=ridge_claim.proof, instances=iter(instances)
+    )
+    assert theorem.holds is holds and theorem.instances == tuple(instances)
+
+
 def test_combine_is_three_valued():
     assert combine([True, True]) is True
     assert combine([True, None]) is None

@@ -86,6 +86,31 @@ def test_vertex_cones_are_where_the_projection_has_a_zero_coordinate(theorem: Th
     assert 0.1 < zero.mean() < 0.9
 
 
+def test_edge_normal_cone_is_a_checked_step(theorem: Theorem) -> None:
+    """On an open edge the normal cone is derived (a ray) and the solution's coordinates are checked positive."""
+    edge = [s for s in theorem.proof.steps if "open edge" in s.reason]
+    assert len(edge) == 2 and all(s.check.method in ("symbolic", "numeric") for s in edge)
+    assert edge[0].statement.rhs == sp.And(
+        sp.Eq(sp.Symbol("s_1", real=True), sp.Symbol("s_2", real=True)), sp.Symbol("s_1", real=True) >= 0
+    )
+    assert not any(s.check.method == "definition" and "elsewhere" in s.statement.words for s in theorem.proof.steps)
+
+
+def test_edge_cone_check_rejects_a_wrong_cone() -> None:
+    from derive.errors import VerificationError
+    from proofs.geometry import _check_edge_cone, _s1, _s2, _w
+
+    edge = (t - _w, _w)
+    vertices = ((t, 0), (0, t), (-t, 0), (0, -t))
+    right = sp.And(*[sp.Le(_s1 * (y1 - edge[0]) + _s2 * (y2 - edge[1]), 0) for y1, y2 in vertices])
+    assert _check_edge_cone(right).method in ("symbolic", "numeric")
+    # mutated: drop the vertex (0, t); then s_2 < s_1 is allowed and the ray is not the cone
+    kept = (vertices[0], vertices[2], vertices[3])
+    wrong = sp.And(*[sp.Le(_s1 * (y1 - edge[0]) + _s2 * (y2 - edge[1]), 0) for y1, y2 in kept])
+    with pytest.raises(VerificationError):
+        _check_edge_cone(wrong)
+
+
 def test_swapped_roles_do_not_hold() -> None:
     swapped = geometry(sparse="ridge", dense="lasso")
     assert swapped.holds is False

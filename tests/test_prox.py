@@ -456,3 +456,26 @@ def test_huber_cases_cover_the_real_line(derived):
         assert sp.simplify(left.end - right.start) == 0
         assert left.right_open != right.left_open
     assert sp.Union(*regions).subs(delta, 1) == sp.S.Reals
+
+
+# ---------------------------------------------------------------------------
+# Numbers for the numeric checks
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "number",
+    [sp.Rational(1, 3), sp.sqrt(2) / 3, sp.log(3), sp.exp(sp.Rational(-1, 7)), sp.oo, -sp.oo, 1 + sp.sqrt(-2)],
+)
+def test_constant_is_the_compiled_value(number):
+    """_constant (evalf) gives the value the compiled mpmath function gives, without compiling one."""
+    from derive.prox import _constant, _mp
+
+    assert _constant(number) == _mp(number, {})
+
+
+def test_constant_of_nan_and_a_symbol():
+    from derive.errors import VerificationError
+    from derive.prox import _constant
+
+    assert mpmath.isnan(_constant(sp.nan)) and mpmath.isnan(_constant(sp.zoo))
+    with pytest.raises(VerificationError, match="does not evaluate"):
+        _constant(lam + 1)

@@ -20,7 +20,7 @@ import sympy as sp
 from derive.catalogue import CATALOGUE
 from derive.errors import OptionError
 from derive.prox_table import COLUMNS, ProxTable, prox_table
-from derive.symbols import x
+from derive.symbols import lam, x
 from tests._latex import compile_theorems
 
 
@@ -46,7 +46,9 @@ def _grid_argmin(g: sp.Expr, v: float, point: dict) -> float:
 
 
 def test_one_row_per_catalogue_entry_in_order(table):
-    assert [row.name for row in table.rows] == [e.name for e in CATALOGUE]
+    from derive.block import block_entries
+
+    assert [row.name for row in table.rows] == [e.name for e in CATALOGUE] + [e.name for e in block_entries()]
     assert all(row.derivation is not None for row in table.rows), [r.error for r in table.rows if r.error]
 
 
@@ -90,7 +92,7 @@ def test_sparse_rows_are_the_kinked_and_the_nonconvex_ones(table):
 def test_mutated_row_is_caught_by_the_grid_reference(table):
     """The check above can fail: a zero set claimed for ridge is refuted by the grid minimiser."""
     row = table.row("square")
-    assert abs(_grid_argmin(row.penalty, 0.5, {row.penalty.free_symbols.pop(): 1})) > 1e-2
+    assert abs(_grid_argmin(row.penalty, 0.5, {lam: 1})) > 1e-2
 
 
 def test_unknown_name_raises_option_error():
@@ -127,3 +129,26 @@ def test_latex_compiles(table, tmp_path):
 
     result = compile_theorems(table.to_latex(), tmp_path, packages=LATEX_PACKAGES)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_group_lasso_row_zero_claim_against_a_grid_in_two_dimensions(table):
+    """The row says: prox of lambda*||x||_2 is 0 iff sigma = ||v||_2 <= lambda (Beck 2017, Example 6.19)."""
+    row = table.row("group_lasso")
+    assert row.block and row.zero_set.as_relational(row.derivation.variable).subs(
+        {row.derivation.variable: 0.9, lam: 1}
+    )
+
+    def argmin(v1: float, v2: float) -> tuple[float, float]:
+        grid = [i / 200 for i in range(-400, 401)]
+        return min(
+            ((a, b) for a in grid for b in grid),
+            key=lambda p: (p[0] ** 2 + p[1] ** 2) ** 0.5 + ((p[0] - v1) ** 2 + (p[1] - v2) ** 2) / 2,
+        )
+
+    assert argmin(0.6, -0.7) == (0.0, 0.0)  # ||v|| = 0.92 <= 1
+    assert argmin(1.2, -0.9) != (0.0, 0.0)  # ||v|| = 1.5 > 1
+
+
+def test_text_and_markdown_show_the_theta_equation_of_the_l1_ball(table):
+    assert "where theta >= 0 solves sum_{i=1}^{n} max(|v_i| - theta, 0) = r" in table.to_text()
+    assert r"\sum_{i=1}^{n}" in table.to_markdown()

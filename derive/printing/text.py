@@ -157,6 +157,25 @@ class DeriveStrPrinter(VariableFirstMixin, StrPrinter):
         # Children are printed first (with "^"), so the only "**" left is this power's.
         return super()._print_Pow(expr, rational=rational).replace("**", "^")
 
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        # ``Indexed`` prints itself through ``_sympystr`` (as ``x[i]``) before the printer's own
+        # ``_print_Indexed`` is consulted; route it here so coordinates read ``x_i`` as in the LaTeX.
+        if isinstance(expr, sp.Indexed):
+            return self._print_Indexed(expr)
+        return super()._print(expr, **kwargs)
+
+    def _print_Indexed(self, expr: Any) -> str:
+        """``x[i]`` as ``x_i`` (the coordinate of a vector, as in the LaTeX)."""
+        indices = ",".join(self._print(i) for i in expr.indices)
+        return f"{self._print(expr.base.label)}_{indices}"
+
+    def _print_Sum(self, expr: Any) -> str:
+        """``Sum(f, (i, 1, n))`` as ``sum_{i=1}^{n} f``."""
+        bounds = "".join(
+            f"_{{{self._print(i)}={self._print(lo)}}}^{{{self._print(hi)}}}" for i, lo, hi in expr.limits
+        )
+        return f"sum{bounds} {self.parenthesize(expr.function, 45)}"
+
     def _print_Infinity(self, expr: Any) -> str:
         return self._pick("inf", "∞")
 
