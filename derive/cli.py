@@ -194,12 +194,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notation", default="", metavar="NAME=TEX,...", help="rename symbols, e.g. beta=w")
 
     p = sub.add_parser(
+        "figure",
+        help="draw one of the report's figures from the derived results, in your notation and column width",
+        description="Draw a figure (data computed from the derivations) and save it deterministically.",
+        epilog="example: derive figure threshold_functions fig/threshold --width single --format pdf,pgf "
+        "--notation beta=w,lambda=alpha",
+    )
+    p.add_argument("name", metavar="NAME", help="figure name: " + ", ".join(_figure_names()))
+    p.add_argument("out", metavar="OUT", help="path without extension; OUT.<format> is written (atomically)")
+    p.add_argument("--width", choices=("single", "double"), default=None, help="one column or the page")
+    p.add_argument("--fontsize", type=float, default=None, metavar="PT", help="base font size in points")
+    p.add_argument("--format", default="pdf", metavar="FMT,...", help="pdf, svg, png, pgf (comma separated)")
+    p.add_argument("--notation", default="", metavar="NAME=TEX,...", help="rename symbols, e.g. beta=w,lambda=alpha")
+
+    p = sub.add_parser(
         "catalogue",
         help="list the catalogue of penalties: name, penalty, convex or not, prox in one line",
         description="List every catalogue entry with its derived prox (derive prox NAME prints the derivation).",
         epilog=_EPILOG["catalogue"],
     )
     return parser
+
+
+def _figure_names() -> list[str]:
+    from .report import FIGURE_MAKERS
+
+    return list(FIGURE_MAKERS)
+
+
+def _figure(args: argparse.Namespace) -> str:
+    import importlib
+    import inspect
+
+    from .report import FIGURE_MAKERS
+
+    if args.name not in FIGURE_MAKERS:
+        raise OptionError(f"unknown figure {args.name!r}; choose one of {', '.join(FIGURE_MAKERS)}")
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    unknown = sorted(set(formats) - {"pdf", "svg", "png", "pgf"})
+    if unknown or not formats:
+        raise OptionError(f"--format takes pdf, svg, png, pgf (comma separated), got {args.format!r}")
+    module, function = FIGURE_MAKERS[args.name]
+    make = getattr(importlib.import_module(module), function)
+    accepted = inspect.signature(make).parameters
+    options: dict[str, Any] = {}
+    for key, value in (("width", args.width), ("fontsize", args.fontsize), ("notation", _notation(args.notation))):
+        if value is None or value == {}:
+            continue
+        if key not in accepted:
+            raise OptionError(f"the figure {args.name!r} does not take --{key}")
+        options[key] = value
+    if "fontsize" in options and not options["fontsize"] > 0:
+        raise OptionError(f"--fontsize must be positive, got {args.fontsize}")
+    from figures.save import save_figure
+
+    fig, _ = make(**options)
+    written = save_figure(fig, args.out, formats=formats)
+    return "wrote " + ", ".join(str(path) for path in written)
 
 
 _GREEK = frozenset(
@@ -373,6 +424,8 @@ def _run(args: argparse.Namespace) -> str:
 
         pdf = False if args.no_pdf else (True if args.pdf else None)
         return write_report(args.out, pdf=pdf, engine=args.engine, html=args.html)
+    if args.command == "figure":
+        return _figure(args)
     if args.command == "notebook":
         from .notebook import write_notebook
 

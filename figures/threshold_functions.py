@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
 from .data import Annotation, FigureData, Series, Span, symmetric_grid, to_float
-from .style import Width, draw_panel, styled_figure
+from .style import Width, draw_panel, math_label, styled_figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -133,6 +133,7 @@ def threshold_data(
     *,
     params: Mapping[str, float] | None = None,
     num: int = 801,
+    notation: Mapping[str, str] | None = None,
 ) -> FigureData:
     """Compute the estimates of one coefficient as functions of the OLS estimate ``z``.
 
@@ -149,6 +150,9 @@ def threshold_data(
         scikit-learn's ridge, whose estimate depends on the sample size).
     num : int
         Number of evenly spaced grid points (odd); the kinks are inserted exactly.
+    notation : mapping of str to str, optional
+        Symbol names as in the LaTeX output (``{"beta": "w", "lambda": r"\alpha"}``), applied to the
+        axis labels, the title and the annotation through :func:`figures.style.math_label`.
 
     Returns
     -------
@@ -203,13 +207,20 @@ def threshold_data(
         series.append(Series(label, grid, y, kind="line", style=style))
     series.append(Series(OLS_LABEL, grid, grid, kind="line", style="ols"))
 
+    from derive.symbols import z as z_symbol
+
+    labels = {"notation": dict(notation)} if notation else {}
+
+    def tex(expr: Any) -> str:
+        return math_label(expr, **labels)[1:-1]
+
     weight = conv.scaling("lasso").penalty_weight
-    weight_tex, weight_name = sp.latex(weight), weight.name
+    weight_tex, weight_name = tex(weight), weight.name
     spans = (Span(-threshold, threshold, label="", style="dead_zone"),)
     # The quadrant z < 0 < estimate is empty (every estimate has the sign of z): the text goes there.
     annotations = (
         Annotation(
-            "exactly 0\n" + rf"for $|z| \leq {weight_tex}$",
+            "exactly 0\n" + rf"for $|{tex(z_symbol)}| \leq {weight_tex}$",
             xy=(-0.5 * threshold, 0.0),
             xytext=(-0.5 * threshold, 0.42 * zmax),
             ha="center",
@@ -217,11 +228,11 @@ def threshold_data(
         ),
     )
     shown = sorted({(p.name, v) for values in bound.values() for p, v in values.items()} - {(weight_name, lam)})
-    settings = ", ".join(f"${sp.latex(sp.Symbol(name))} = {v:g}$" for name, v in [(weight_name, lam), *shown])
+    settings = ", ".join(f"${tex(sp.Symbol(name))} = {v:g}$" for name, v in [(weight_name, lam), *shown])
     return FigureData(
         title=f"Orthonormal design, {settings} ({_CONVENTION_NAMES.get(conv.name, conv.name)})",
-        xlabel=r"OLS estimate $z$",
-        ylabel=r"estimate $\hat\beta$",
+        xlabel=f"OLS estimate ${tex(z_symbol)}$",
+        ylabel=f"estimate ${tex(sp.Symbol('betahat'))}$",
         series=tuple(series),
         spans=spans,
         annotations=annotations,
@@ -267,12 +278,13 @@ def threshold_functions(
     params: Mapping[str, float] | None = None,
     width: Width = "single",
     fontsize: float = 9,
+    notation: Mapping[str, str] | None = None,
 ) -> tuple[Figure, FigureData]:
     """The lasso, ridge and OLS estimates against the OLS estimate ``z`` (ESL Table 3.4).
 
     Parameters
     ----------
-    lam, zmax, convention, params
+    lam, zmax, convention, params, notation
         See :func:`threshold_data`.
     width : {"single", "double"}
         Figure width (one column or the page).
@@ -287,6 +299,6 @@ def threshold_functions(
     data : FigureData
         What was drawn.
     """
-    data = threshold_data(lam, zmax, convention, params=params)
+    data = threshold_data(lam, zmax, convention, params=params, notation=notation)
     fig, _axes, _ = styled_figure(lambda axes: _draw(data, axes[0]), width, fontsize, height=HEIGHTS.get(width))
     return fig, data

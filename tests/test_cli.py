@@ -164,7 +164,10 @@ def test_section_form_prints_the_packages_it_needs_on_stderr(capsys, tmp_path):
     )
     result = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-1500:]
 
@@ -196,3 +199,43 @@ def test_line_width_breaks_long_sums_and_zero_turns_it_off(capsys):
     _, wide, _ = run(capsys, "subgradient", expr, "--format", "latex", "--line-width", "0")
     _, narrow, _ = run(capsys, "subgradient", expr, "--format", "latex", "--line-width", "60")
     assert narrow.count(r"&\quad") > wide.count(r"&\quad")
+
+
+def test_figure_command_writes_the_figure_in_the_users_notation(capsys, tmp_path):
+    """One command gives the figure matching a snippet: same notation, chosen width, byte-identical reruns."""
+    out = tmp_path / "fig" / "threshold"
+    argv = [
+        "figure",
+        "threshold_functions",
+        str(out),
+        "--width",
+        "single",
+        "--format",
+        "pdf,svg",
+        "--notation",
+        "beta=w,lambda=alpha",
+    ]
+    status, text, err = run(capsys, *argv)
+    assert status == 0, err
+    assert text.strip() == f"wrote {out}.pdf, {out}.svg"
+    svg = (tmp_path / "fig" / "threshold.svg").read_text()
+    first = (tmp_path / "fig" / "threshold.pdf").read_bytes()
+    assert run(capsys, *argv)[0] == 0
+    assert (tmp_path / "fig" / "threshold.pdf").read_bytes() == first
+    assert "lambda" not in svg  # the label is drawn as alpha (glyph paths), the old name appears nowhere
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["figure", "nope", "x"], "unknown figure 'nope'"),
+        (["figure", "risk_curves", "x", "--notation", "beta=w"], "does not take --notation"),
+        (["figure", "bayes", "x", "--format", "jpg"], "--format takes pdf, svg, png, pgf"),
+        (["figure", "bayes", "x", "--fontsize", "-3"], "--fontsize must be positive"),
+    ],
+)
+def test_figure_command_errors_are_one_line(capsys, tmp_path, argv, fragment):
+    argv = [*argv[:2], str(tmp_path / argv[2]), *argv[3:]]
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == "" and err.count("\n") == 1 and fragment in err
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -381,3 +381,20 @@ def test_symmetric_grid() -> None:
         symmetric_grid(2.0, 4)
     with pytest.raises(ValueError):
         symmetric_grid(0.0)
+
+
+def test_threshold_figure_labels_follow_the_latex_notation():
+    """The same notation option renames symbols in the derivation's LaTeX and in the figure's labels."""
+    from derive.estimators import estimator
+    from figures import threshold_functions
+
+    notation = {"lambda": r"\alpha", "beta": "w"}
+    fig, data = threshold_functions(notation=notation)
+    tex = estimator("lasso").to_latex(notation=notation)
+    assert r"\hat{w}" in tex and r"\alpha" in tex
+    assert data.ylabel == r"estimate $\hat{w}$" and r"\alpha = 1" in data.title
+    assert r"\leq \alpha" in data.annotations[0].text and r"\lambda" not in data.title
+    assert fig.axes[0].get_ylabel() == data.ylabel
+    # The plotted curves do not depend on the names.
+    _, plain = threshold_functions()
+    assert all((s.y == t.y).all() for s, t in zip(plain.series, data.series, strict=True))

@@ -55,3 +55,13 @@ def test_every_error_shown_in_the_readme_is_the_real_message(capsys):
     for command, message in pairs:
         assert main(shlex.split(command)[1:]) == 2, command
         assert capsys.readouterr().err.strip() == message, command
+
+
+def test_the_snippet_example_output_is_real(capsys):
+    import shlex
+
+    from derive.cli import main
+
+    command, shown = re.search(r"^\$ (derive estimator lasso [^\n]*)\n([^\n]*)$", README, flags=re.M).groups()
+    assert main(shlex.split(command)[1:]) == 0
+    assert capsys.readouterr().out.strip() == shown
