@@ -213,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every catalogue entry with its derived prox (derive prox NAME prints the derivation).",
         epilog=_EPILOG["catalogue"],
     )
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="text (default): one block per entry; markdown or latex: the report's table (penalty, prox, zero set, "
+        "threshold; LaTeX as a longtable)",
+    )
     return parser
 
 
@@ -395,6 +402,11 @@ def _run(args: argparse.Namespace) -> str:
 
         return _render(subdifferential(expr, variable, assumptions=assumptions), args)
     if args.command == "catalogue":
+        if args.format != "text":
+            from .prox_table import prox_table
+
+            table = prox_table()
+            return table.to_latex() if args.format == "latex" else table.to_markdown()
         from .block import block_catalogue_text
         from .catalogue import catalogue_text
 

@@ -239,3 +239,14 @@ def test_figure_command_errors_are_one_line(capsys, tmp_path, argv, fragment):
     status, out, err = run(capsys, *argv)
     assert status == 2 and out == "" and err.count("\n") == 1 and fragment in err
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_catalogue_as_a_markdown_table(capsys):
+    from derive.block import block_entries
+    from derive.catalogue import CATALOGUE
+
+    status, out, err = run(capsys, "catalogue", "--format", "markdown")
+    assert status == 0, err
+    rows = out.strip().splitlines()[2:]
+    assert len(rows) == len(CATALOGUE) + len(block_entries())
+    assert rows[0].startswith("| abs (convex) | $\\lambda") and "group\\_lasso" in out
