@@ -15,6 +15,7 @@ substitution is exact and only the evaluation is rounded.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import random
 from collections.abc import Callable, Sequence
@@ -36,8 +37,10 @@ __all__ = [
     "check_true",
     "sample_points",
     "is_zero",
+    "shown_zero",
     "decide",
     "at_point",
+    "decide_at",
     "evaluate_mpmath",
     "mpmath_function",
 ]
@@ -74,6 +77,26 @@ def is_zero(expr: Any) -> bool | None:
 
     True if it is; False if SymPy shows it is never zero; None otherwise.
     """
+    return _is_zero(expr, witness_first=False)
+
+
+def shown_zero(expr: Any) -> bool:
+    """Whether SymPy shows ``expr`` to be identically zero: ``is_zero(expr) is True``, found faster.
+
+    When only True matters, a witness that ``expr`` is nonzero somewhere is
+    sought before ``cancel`` too (not only before ``simplify``): with a
+    witness neither can reduce ``expr`` to 0.
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", positive=True)
+    >>> shown_zero(sp.sqrt(a**2) - a), shown_zero(sp.sqrt(a) - a)
+    (True, False)
+    """
+    return _is_zero(expr, witness_first=True) is True
+
+
+def _is_zero(expr: Any, *, witness_first: bool) -> bool | None:
     expr = sp.sympify(expr)
     if expr == 0:
         return True
@@ -81,11 +104,12 @@ def is_zero(expr: Any) -> bool | None:
         expr = sp.piecewise_fold(expr)
         if isinstance(expr, sp.Piecewise):
             # zero iff every branch is: stop at the first branch not shown to be zero
-            if all(is_zero(e) is True for e, _ in expr.args):
+            if all(_is_zero(e, witness_first=witness_first) is True for e, _ in expr.args):
                 return True
             return None
+    witness_before = sp.cancel if witness_first else sp.simplify
     for attempt in (sp.expand, sp.cancel, sp.simplify):
-        if attempt is sp.simplify and _nonzero_somewhere(expr):
+        if attempt is witness_before and _nonzero_somewhere(expr):
             # A witness that expr is not identically zero: simplify cannot reduce it to 0, and it is the
             # costly attempt.  (Whether expr is *never* zero stays undecided: None, as before.)
             return None
@@ -109,11 +133,13 @@ def _nonzero_somewhere(expr: sp.Basic) -> bool:
 
     Such a point proves that ``expr`` is not identically zero, so :func:`is_zero`
     need not try ``simplify``.  The value is exact (Fraction arithmetic) when the
-    rational evaluator handles ``expr``; otherwise it is SymPy's ``evalf`` at
-    :data:`DIGITS` digits, which tracks the accuracy it reaches: only a real
-    nonzero value known to at least 30 digits counts (an expression that is 0
-    evaluates to a zero or to a number without accurate digits).  Anything else
-    gives no witness (False).
+    rational evaluator handles ``expr``; otherwise the compiled mpmath value of
+    :func:`evaluate_mpmath` (real, with two working precisions agreeing to
+    :data:`DIGITS` digits), failing that SymPy's ``evalf`` at :data:`DIGITS`
+    digits, which tracks the accuracy it reaches: only a real nonzero value
+    known to at least 30 digits counts (an expression that is 0 evaluates to a
+    zero or to a number without accurate digits).  Anything else gives no
+    witness (False).
     """
     symbols = _ordered_symbols(expr)
     if not symbols or not all(_assumptions_sampled(s) for s in symbols) or expr.has(*_BINDERS):
@@ -123,6 +149,11 @@ def _nonzero_somewhere(expr: sp.Basic) -> bool:
         if exact:
             value = _exact(expr, point)
             if isinstance(value, Fraction) and value != 0:
+                return True
+            continue
+        fast = evaluate_mpmath(expr, point, digits=DIGITS)  # real and correct to DIGITS digits, or None
+        if fast is not None:
+            if fast != 0:
                 return True
             continue
         try:
@@ -181,9 +212,10 @@ def sample_points(
         tries += 1
         point = {s: _sample_value(s, rng) for s in symbols}
         if condition is not sp.true:
-            exact = _exact(condition, point)
-            held = (sp.true if exact else sp.false) if isinstance(exact, bool) else at_point(condition, point)
-            if held is not sp.true:
+            held = decide_at(condition, point)
+            if held is None:
+                held = at_point(condition, point) is sp.true
+            if not held:
                 continue
         points.append(point)
     if len(points) < 5:
@@ -384,8 +416,6 @@ _MP_CONSTANTS: dict[sp.Basic, Callable[[], Any]] = {
     sp.I: lambda: mpmath.mpc(0, 1),
 }
 
-_MpEvaluator = Callable[[dict[sp.Symbol, Any], dict[sp.Symbol, Fraction] | None], Any]
-
 
 def _compare_guarded(relation: Callable[[Any, Any], bool], left: Any, right: Any) -> bool:
     """``relation(left, right)`` for mpmath reals; ``_Undecided`` when they agree to the working precision."""
@@ -401,110 +431,154 @@ def _compare_guarded(relation: Callable[[Any, Any], bool], left: Any, right: Any
     return relation(left, right)
 
 
-def _compile_mp(node: sp.Basic, guarded: bool) -> _MpEvaluator:
-    """A closure evaluating ``node`` with mpmath at the current working precision (raise ``_NotCompiled``).
+def _guarded_relation(
+    relation: Callable[[Any, Any], bool], rational: _Evaluator | None, exact: dict | None, sides: Callable
+) -> bool:
+    """A comparison in guarded code: exact when rational (Fractions in ``exact``), else :func:`_compare_guarded`."""
+    if rational is not None and exact is not None:
+        try:
+            return bool(rational(exact))
+        except (_NotRational, ZeroDivisionError):
+            pass
+    return _compare_guarded(relation, *sides())
 
-    The arithmetic is that of ``lambdify(..., modules="mpmath")`` (``Pow`` with a
-    rational exponent is ``base ** (mpf(p)/mpf(q))``, the principal branch;
-    a ``Piecewise`` evaluates only its selected branch and is None when no
-    branch applies), without the code generation that makes ``lambdify`` cost
-    about 0.1 s per expression.  With ``guarded``, a comparison is decided
-    exactly (Fraction arithmetic, from the second argument) when its sides are
-    rational, and otherwise refused (``_Undecided``) when its sides agree to
-    within 2^20 units of the working precision, so a branch is never chosen on
-    rounding error.
+
+def _sign_guarded(is_positive: bool, is_negative: bool) -> int:
+    return int(is_positive) - int(is_negative)
+
+
+_OPERATORS = {
+    sp.StrictLessThan: "<",
+    sp.LessThan: "<=",
+    sp.StrictGreaterThan: ">",
+    sp.GreaterThan: ">=",
+    sp.Equality: "==",
+    sp.Unequality: "!=",
+}
+
+
+class _MpCode:
+    """Python source evaluating a SymPy expression with mpmath, generated from the tree (no printer, no ``xreplace``).
+
+    The arithmetic is that of ``lambdify(..., modules="mpmath")``: ``Pow`` with a
+    rational exponent is ``base ** (mpf(p)/mpf(q))`` (the principal branch),
+    ``sqrt`` for the exponent 1/2; a ``Piecewise`` evaluates only its selected
+    branch and is None when no branch applies.  Constants (rationals, floats,
+    pi, e) are computed once per working precision and passed in the tuple
+    ``c``.  With ``guarded``, each comparison is decided exactly (Fraction
+    arithmetic, from the dict ``x``) when its sides are rational, and otherwise
+    refused (``_Undecided``) when its sides agree to within 2^20 units of the
+    working precision, so a branch is never chosen on rounding error; ``sign``
+    is decided the same way.
     """
-    if isinstance(node, sp.Symbol):
-        return lambda values, exact: values[node]
-    if isinstance(node, sp.Integer):
-        integer = int(node)
-        return lambda values, exact: integer
-    if isinstance(node, sp.Rational):
-        numerator, denominator = int(node.p), int(node.q)
-        return lambda values, exact: mpmath.mpf(numerator) / denominator
-    if isinstance(node, sp.Float):
-        raw = node._mpf_
-        return lambda values, exact: mpmath.mpf(raw)
-    if node is sp.true or node is sp.false:
-        truth = node is sp.true
-        return lambda values, exact: truth
-    if node in _MP_CONSTANTS:
-        constant = _MP_CONSTANTS[node]
-        return lambda values, exact: constant()
-    if isinstance(node, sp.Add | sp.Mul):
-        parts = [_compile_mp(arg, guarded) for arg in node.args]
-        combine = operator.add if isinstance(node, sp.Add) else operator.mul
 
-        def fold(values: dict, exact: dict | None) -> Any:
-            total = parts[0](values, exact)
-            for part in parts[1:]:
-                total = combine(total, part(values, exact))
-            return total
+    def __init__(self, symbols: tuple[sp.Symbol, ...], guarded: bool) -> None:
+        self.names = {symbol: f"a{i}" for i, symbol in enumerate(symbols)}
+        self.guarded = guarded
+        self.constants: list[Callable[[], Any]] = []
+        self.keys: dict[Any, int] = {}
+        self.operators: list[Callable[[Any, Any], bool]] = []
+        self.rationals: list[_Evaluator | None] = []
+        self.namespace: dict[str, Any] = {
+            "_mp": mpmath,
+            "_rel": _guarded_relation,
+            "_sign": _sign_guarded,
+            "_operators": self.operators,
+            "_rationals": self.rationals,
+        }
 
-        return fold
-    if isinstance(node, sp.Pow):
-        base, exponent = _compile_mp(node.base, guarded), node.exp
-        if isinstance(exponent, sp.Integer):
-            power = int(exponent)
-            return lambda values, exact: base(values, exact) ** power
-        if exponent == sp.S.Half:
-            return lambda values, exact: mpmath.sqrt(base(values, exact))
-        if exponent == -sp.S.Half:
-            return lambda values, exact: 1 / mpmath.sqrt(base(values, exact))
-        if isinstance(exponent, sp.Rational):
-            numerator, denominator = int(exponent.p), int(exponent.q)
-            return lambda values, exact: base(values, exact) ** (mpmath.mpf(numerator) / mpmath.mpf(denominator))
-        power_of = _compile_mp(exponent, guarded)
-        return lambda values, exact: base(values, exact) ** power_of(values, exact)
-    if isinstance(node, sp.Abs):
-        inner = _compile_mp(node.args[0], guarded)
-        return lambda values, exact: abs(inner(values, exact))
-    if isinstance(node, sp.Max | sp.Min):
-        parts = [_compile_mp(arg, guarded) for arg in node.args]
-        pick = max if isinstance(node, sp.Max) else min  # continuous: a near-tie picks either, same value
-        return lambda values, exact: pick(part(values, exact) for part in parts)
-    if isinstance(node, sp.sign) and guarded:  # discontinuous at 0: decided like a comparison with 0
-        is_positive, is_negative = _compile_mp(node.args[0] > 0, True), _compile_mp(node.args[0] < 0, True)
-        return lambda values, exact: int(is_positive(values, exact)) - int(is_negative(values, exact))
-    if isinstance(node, sp.Piecewise):
-        branches = [(_compile_mp(value, guarded), _compile_mp(cond, guarded)) for value, cond in node.args]
+    def constant(self, key: Any, make: Callable[[], Any]) -> str:
+        if key not in self.keys:
+            self.keys[key] = len(self.constants)
+            self.constants.append(make)
+        return f"c[{self.keys[key]}]"
 
-        def piecewise(values: dict, exact: dict | None) -> Any:
-            for value, cond in branches:
-                if cond(values, exact):
-                    return value(values, exact)
-            return None  # no branch applies (lambdify's None)
+    def code(self, node: sp.Basic) -> str:
+        if isinstance(node, sp.Symbol):
+            if node not in self.names:
+                raise _NotCompiled(f"free symbol {node}")
+            return self.names[node]
+        if isinstance(node, sp.Integer):
+            return f"({int(node)})"
+        if isinstance(node, sp.Rational):
+            p, q = int(node.p), int(node.q)
+            return self.constant(("rational", p, q), lambda: mpmath.mpf(p) / mpmath.mpf(q))
+        if isinstance(node, sp.Float):
+            raw = node._mpf_
+            return self.constant(("float", raw), lambda: mpmath.mpf(raw))
+        if node is sp.true or node is sp.false:
+            return "True" if node is sp.true else "False"
+        if node in _MP_CONSTANTS:
+            return self.constant(("constant", node), _MP_CONSTANTS[node])
+        if isinstance(node, sp.Add | sp.Mul):
+            joiner = " + " if isinstance(node, sp.Add) else " * "
+            return "(" + joiner.join(self.code(arg) for arg in node.args) + ")"
+        if isinstance(node, sp.Pow):
+            base, exponent = self.code(node.base), node.exp
+            if isinstance(exponent, sp.Integer):
+                return f"({base} ** ({int(exponent)}))"
+            if exponent == sp.S.Half:
+                return f"_mp.sqrt({base})"
+            if exponent == -sp.S.Half:
+                return f"(1 / _mp.sqrt({base}))"
+            return f"({base} ** {self.code(exponent)})"
+        if isinstance(node, sp.Abs):
+            return f"abs({self.code(node.args[0])})"
+        if isinstance(node, sp.Max | sp.Min):
+            # continuous: a near-tie decided on rounding picks either side, the same value
+            return ("max(" if isinstance(node, sp.Max) else "min(") + ", ".join(self.code(a) for a in node.args) + ")"
+        if isinstance(node, sp.sign) and self.guarded:  # discontinuous at 0: decided like a comparison with 0
+            return f"_sign({self.code(node.args[0] > 0)}, {self.code(node.args[0] < 0)})"
+        if isinstance(node, sp.Piecewise):
+            text = "None"  # no branch applies (lambdify's None)
+            for value, condition in reversed(node.args):
+                text = f"({self.code(value)} if {self.code(condition)} else {text})"
+            return text
+        if type(node) in _OPERATORS:
+            lhs, rhs = self.code(node.lhs), self.code(node.rhs)
+            if not self.guarded:
+                return f"({lhs} {_OPERATORS[type(node)]} {rhs})"
+            index = len(self.operators)
+            self.operators.append(_RELATIONS[type(node)])
+            self.rationals.append(_rational_evaluator(node))
+            return f"_rel(_operators[{index}], _rationals[{index}], x, lambda: ({lhs}, {rhs}))"
+        if isinstance(node, sp.And | sp.Or):
+            joiner = " and " if isinstance(node, sp.And) else " or "
+            return "(" + joiner.join(self.code(arg) for arg in node.args) + ")"
+        if isinstance(node, sp.Not):
+            return f"(not {self.code(node.args[0])})"
+        function = _MP_FUNCTIONS.get(type(node))
+        if function is not None:
+            name = f"_f_{type(node).__name__}"
+            self.namespace[name] = function
+            return f"{name}(" + ", ".join(self.code(arg) for arg in node.args) + ")"
+        raise _NotCompiled(type(node).__name__)
 
-        return piecewise
-    if type(node) in _RELATIONS:
-        relation = _RELATIONS[type(node)]
-        lhs, rhs = _compile_mp(node.lhs, guarded), _compile_mp(node.rhs, guarded)
-        if not guarded:
-            return lambda values, exact: relation(lhs(values, exact), rhs(values, exact))
-        rational = _rational_evaluator(node)
 
-        def compare(values: dict, exact: dict | None) -> bool:
-            if rational is not None and exact is not None:
-                try:
-                    return bool(rational(exact))
-                except (_NotRational, ZeroDivisionError):
-                    pass
-            return _compare_guarded(relation, lhs(values, exact), rhs(values, exact))
+class _MpFunction:
+    """A compiled expression: ``f(*values, exact=None)`` evaluates it at the current mpmath working precision."""
 
-        return compare
-    if isinstance(node, sp.And | sp.Or):
-        parts = [_compile_mp(arg, guarded) for arg in node.args]
-        if isinstance(node, sp.And):
-            return lambda values, exact: all(part(values, exact) for part in parts)
-        return lambda values, exact: any(part(values, exact) for part in parts)
-    if isinstance(node, sp.Not):
-        inner = _compile_mp(node.args[0], guarded)
-        return lambda values, exact: not inner(values, exact)
-    function = _MP_FUNCTIONS.get(type(node))
-    if function is not None:
-        parts = [_compile_mp(arg, guarded) for arg in node.args]
-        return lambda values, exact: function(*(part(values, exact) for part in parts))
-    raise _NotCompiled(type(node).__name__)
+    __slots__ = ("_by_precision", "_code", "_constants", "compares")
+
+    def __init__(self, expr: sp.Basic, symbols: tuple[sp.Symbol, ...], guarded: bool) -> None:
+        generator = _MpCode(symbols, guarded)
+        body = generator.code(expr)
+        arguments = ", ".join([*generator.names.values(), "c", "x"])
+        namespace = generator.namespace
+        # the source is generated here from the expression tree (names a0, a1, ...; no user text reaches it)
+        exec(compile(f"def _generated({arguments}):\n    return {body}\n", "<derive.checks>", "exec"), namespace)
+        self._code = namespace["_generated"]
+        self._constants = tuple(generator.constants)
+        self._by_precision: dict[int, tuple[Any, ...]] = {}
+        #: Whether the code has guarded comparisons (which want the exact values).
+        self.compares = bool(generator.operators)
+
+    def __call__(self, *values: Any, exact: dict | None = None) -> Any:
+        precision = mpmath.mp.prec
+        constants = self._by_precision.get(precision)
+        if constants is None:
+            constants = self._by_precision[precision] = tuple(make() for make in self._constants)
+        return self._code(*values, constants, exact)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -513,8 +587,10 @@ def mpmath_function(expr: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Callable[
 
     Same values as ``sympy.lambdify(symbols, expr, modules="mpmath")``, which
     it falls back to for a node it does not compile, at a fraction of the
-    cost of building it (no code is generated; a ``Piecewise`` evaluates only
-    the selected branch).  Cached by ``(expr, symbols)``.
+    cost of building it: a short Python function is generated from the
+    expression tree directly (``lambdify`` prints the expression and first
+    substitutes dummies for names such as ``lambda``); a ``Piecewise``
+    evaluates only the selected branch.  Cached by ``(expr, symbols)``.
 
     Examples
     --------
@@ -527,23 +603,19 @@ def mpmath_function(expr: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> Callable[
     try:
         if not expr.free_symbols <= set(symbols) or expr.has(*_BINDERS):
             raise _NotCompiled("free symbols or bound variables")
-        compiled = _compile_mp(expr, guarded=False)
-    except (_NotCompiled, RecursionError, TypeError):
+        return _MpFunction(expr, symbols, guarded=False)
+    except (_NotCompiled, RecursionError, TypeError, SyntaxError, MemoryError):
         return sp.lambdify(symbols, expr, modules="mpmath")
-
-    def function(*args: Any) -> Any:
-        return compiled(dict(zip(symbols, args, strict=True)), None)
-
-    return function
 
 
 @functools.lru_cache(maxsize=4096)
-def _guarded_evaluator(expr: sp.Basic) -> tuple[tuple[sp.Symbol, ...], _MpEvaluator] | None:
+def _guarded_evaluator(expr: sp.Basic) -> tuple[tuple[sp.Symbol, ...], _MpFunction] | None:
     if expr.has(*_BINDERS) or not all(isinstance(s, sp.Symbol) for s in expr.free_symbols):
         return None
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
     try:
-        return tuple(expr.free_symbols), _compile_mp(expr, guarded=True)
-    except (_NotCompiled, RecursionError, TypeError):
+        return symbols, _MpFunction(expr, symbols, guarded=True)
+    except (_NotCompiled, RecursionError, TypeError, SyntaxError, MemoryError):
         return None
 
 
@@ -552,13 +624,21 @@ GUARD_DIGITS = (10, 30)
 
 
 def _mp_input(value: Any) -> Any:
-    """A point's value as an mpmath number at the working precision (rationals exactly rounded)."""
+    """A point's value as an mpmath number at the working precision (rationals correctly rounded)."""
     if isinstance(value, sp.Rational):
-        return mpmath.mpf(int(value.p)) / int(value.q)
+        return _rational_at(value, mpmath.mp.prec)
     number = sp.N(value, mpmath.mp.dps)
     if not isinstance(number, sp.Float):
         raise _Undecided  # not a real number here: leave it to SymPy
     return mpmath.mpf(number._mpf_)
+
+
+@functools.lru_cache(maxsize=8192)
+def _rational_at(value: sp.Rational, precision: int) -> Any:
+    """``value`` rounded to ``precision`` bits (round to nearest): the same number as ``mpf(p)/q`` there."""
+    return mpmath.mp.make_mpf(
+        mpmath.libmp.from_rational(int(value.p), int(value.q), precision, mpmath.libmp.round_nearest)
+    )
 
 
 def evaluate_mpmath(expr: sp.Basic, point: dict[sp.Symbol, Any], *, digits: int = DIGITS + 5) -> Any:
@@ -579,8 +659,8 @@ def evaluate_mpmath(expr: sp.Basic, point: dict[sp.Symbol, Any], *, digits: int 
     >>> a = sp.Symbol("a", positive=True)
     >>> print(evaluate_mpmath(sp.Abs(a - 3) ** sp.Rational(4, 3), {a: sp.Rational(11)}, digits=20))
     16.0
-    >>> print(evaluate_mpmath(sp.sqrt(a), {a: sp.Integer(2)}, digits=20))
-    1.4142135623730950488
+    >>> mpmath.nstr(evaluate_mpmath(sp.sqrt(a), {a: sp.Integer(2)}, digits=20), 20)
+    '1.4142135623730950488'
     """
     exact = _exact(expr, point)
     if isinstance(exact, Fraction):
@@ -592,14 +672,12 @@ def evaluate_mpmath(expr: sp.Basic, point: dict[sp.Symbol, Any], *, digits: int 
     symbols, evaluate = compiled
     if any(s not in point for s in symbols):
         return None
-    fractions = {
-        s: Fraction(int(point[s].p), int(point[s].q)) for s in symbols if isinstance(point[s], sp.Rational)
-    }
+    fractions = _fractions(symbols, point) if evaluate.compares else None
     found = []
     for guard in GUARD_DIGITS:
         with mpmath.workdps(digits + guard):
             try:
-                value = evaluate({s: _mp_input(point[s]) for s in symbols}, fractions)
+                value = evaluate(*[_mp_input(point[s]) for s in symbols], exact=fractions)
             except (_Undecided, ArithmeticError, ValueError, TypeError):
                 return None
             if isinstance(value, int) and not isinstance(value, bool):
@@ -608,11 +686,60 @@ def evaluate_mpmath(expr: sp.Basic, point: dict[sp.Symbol, Any], *, digits: int 
                 return None
             found.append(value)
     low, high = found
+    # agreement to `digits` significant digits: |high - low| <= 2^-bits |high| <= 10^-digits |high|
+    bits = math.ceil(digits * math.log2(10))
     with mpmath.workdps(digits + GUARD_DIGITS[-1]):
-        if abs(high - low) > abs(high) * mpmath.mpf(10) ** -digits:
+        if abs(high - low) > mpmath.ldexp(abs(high), -bits):
             return None
     with mpmath.workdps(digits):
         return +high
+
+
+def _fractions(symbols: tuple[sp.Symbol, ...], point: dict[sp.Symbol, Any]) -> dict[sp.Symbol, Fraction]:
+    """The rational values of ``point`` as Fractions, for comparisons decided exactly."""
+    return {s: Fraction(int(point[s].p), int(point[s].q)) for s in symbols if isinstance(point[s], sp.Rational)}
+
+
+def decide_at(condition: Any, point: dict[sp.Symbol, Any]) -> bool | None:
+    """The truth value of ``condition`` at ``point``, or None if it is not decided this way (use SymPy).
+
+    Exact (Fraction arithmetic) when the condition is rational; otherwise the
+    condition is compiled for mpmath once and evaluated at the two working
+    precisions of :func:`evaluate_mpmath`, each comparison decided only when
+    its sides differ clearly at that precision, and the two answers must
+    agree.
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", positive=True)
+    >>> decide_at(a < sp.sqrt(2), {a: sp.Rational(141, 100)}), decide_at(a > sp.sqrt(2), {a: sp.Rational(3, 2)})
+    (True, True)
+    >>> decide_at(sp.Eq(a**2, 2), {a: sp.Rational(7, 5)})
+    False
+    """
+    exact = _exact(condition, point)
+    if isinstance(exact, bool):
+        return exact
+    if not isinstance(condition, sp.Basic):
+        return None
+    compiled = _guarded_evaluator(condition)
+    if compiled is None:
+        return None
+    symbols, evaluate = compiled
+    if any(s not in point for s in symbols):
+        return None
+    fractions = _fractions(symbols, point)
+    answers = set()
+    for guard in GUARD_DIGITS:
+        with mpmath.workdps(DIGITS + 5 + guard):
+            try:
+                answer = evaluate(*[_mp_input(point[s]) for s in symbols], exact=fractions)
+            except (_Undecided, ArithmeticError, ValueError, TypeError):
+                return None
+        if not isinstance(answer, bool):
+            return None
+        answers.add(answer)
+    return answers.pop() if len(answers) == 1 else None
 
 
 def _evaluate(expr: Any, point: dict[sp.Symbol, sp.Rational], used: set[str] | None = None) -> sp.Basic:
@@ -669,13 +796,14 @@ def check_equal(lhs: Any, rhs: Any, *, condition: Any = sp.true) -> Check:
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     if isinstance(lhs, sp.Set) or isinstance(rhs, sp.Set):
         return _check_sets_equal(lhs, rhs, condition)
+    symbols = _ordered_symbols(lhs, rhs, condition)
     if condition is sp.true:
-        verdict = is_zero(lhs - rhs)
+        # with symbols only True matters (a witness of a nonzero value spares cancel and simplify)
+        verdict = is_zero(lhs - rhs) if not symbols else (True if shown_zero(lhs - rhs) else None)
         if verdict is True:
             return Check("symbolic", "simplify(lhs - rhs) = 0")
     else:
         verdict = None
-    symbols = _ordered_symbols(lhs, rhs, condition)
     if not symbols:
         if verdict is False or not _close(_evaluate(lhs, {}), _evaluate(rhs, {}))[0]:
             raise VerificationError(f"{lhs} != {rhs}")
@@ -799,9 +927,12 @@ def _difference_quotient(
 ) -> sp.Basic:
     """Richardson-extrapolated one-sided (side=+1/-1) or central (side=0) quotient (``parameters``: their values)."""
     fixed = parameters or {}
+    values: dict[Any, sp.Basic] = {}  # g at ``at`` enters both one-sided quotients: evaluated once
 
     def value(location: Any) -> sp.Basic:
-        return _evaluate(expr, {**fixed, variable: location}, used)
+        if location not in values:
+            values[location] = _evaluate(expr, {**fixed, variable: location}, used)
+        return values[location]
 
     def quotient(h: sp.Rational) -> sp.Basic:
         if side == 0:

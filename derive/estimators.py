@@ -55,7 +55,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from .checks import DIGITS, POINTS, SEED, check_equal, check_member, is_zero, sample_points
+from .checks import DIGITS, POINTS, SEED, check_equal, check_member, mpmath_function, sample_points, shown_zero
 from .conventions import Convention, Scaling, get_convention, lam1, lam2
 from .core import Check, Derivation, DerivationBuilder
 from .errors import (
@@ -70,7 +70,7 @@ from .errors import (
 from .notation import Norm, Objective, Prox
 from .penalties import sign_of
 from .printing.text import expr_to_text
-from .prox import compact_form, prox
+from .prox import analysed, compact_form, prox
 from .symbols import beta, lam, v, x, z
 from .validate import validate_assumptions, validate_functions, validate_weight
 
@@ -357,7 +357,9 @@ OLS = sp.MatrixSymbol("z", _P, 1)
 _GRAM = sp.MatrixSymbol("D", _P, _P)
 
 
+@functools.lru_cache(maxsize=32)
 def _check_reduction(s: sp.Expr) -> Check:
+    """The orthonormal decomposition with matrix symbols (pure in ``s``: done once per ``s``, shared by estimators)."""
     rows, cols = sp.Symbol("N", integer=True, positive=True), sp.Symbol("p", integer=True, positive=True)
     X = sp.MatrixSymbol("X", rows, cols)
     y = sp.MatrixSymbol("y", rows, 1)
@@ -371,6 +373,7 @@ def _check_reduction(s: sp.Expr) -> Check:
     raise VerificationError(f"the orthonormal decomposition left {difference}")
 
 
+@functools.lru_cache(maxsize=1)
 def _check_gram_reduction() -> Check:
     X, y, b = DESIGN, RESPONSE, COEFFICIENTS
     gram = X.T * X
@@ -429,9 +432,8 @@ def design_reduction(builder: DerivationBuilder, design: str, s: sp.Expr) -> Non
 # Independent checks
 # --------------------------------------------------------------------------
 def _mp_function(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
-    dummies = [sp.Dummy(f"a{i}") for i in range(len(args))]
-    body = sp.sympify(expr).xreplace(dict(zip(args, dummies, strict=True)))
-    return sp.lambdify(dummies, body, modules="mpmath")
+    """``expr`` as an mpmath function of ``args`` (lambdify's values; compiled once and cached)."""
+    return mpmath_function(sp.sympify(expr), tuple(args))
 
 
 def _mp(value: Any) -> mpmath.mpf:
@@ -483,7 +485,8 @@ def check_minimiser(
                         f"{variable} = {mpmath.nstr(star, 12)} is not a local minimiser at {point}: "
                         f"one-sided slope {mpmath.nstr(quotient, 6)}"
                     )
-            candidates = [mpmath.mpf(0), *values] + [-2 * scale + 4 * scale * i / grid for i in range(grid + 1)]
+            low, width = -2 * scale, 4 * scale  # the grid -2*scale + 4*scale*i/grid, each point rounded once
+            candidates = [mpmath.mpf(0), *values] + [low + width * i / grid for i in range(grid + 1)]
             for candidate in candidates:
                 gap = objective_f(candidate, *values) - f_star
                 if gap < -tolerance:
@@ -1079,9 +1082,7 @@ def _zero_set_threshold(extras: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 # -- the convexity of the per-coordinate objective (SCAD, MCP) ----------------------------------
 def _curvatures(scaled: sp.Expr, facts: Any) -> list[tuple[sp.Interval, sp.Expr]] | None:
     """``F''/(2cs) = 1 + g''`` on each finite piece of the scaled penalty g, when constant there (else None)."""
-    from .penalties import analyse
-
-    structure = analyse(scaled, beta, assumptions=facts)
+    structure = analysed(scaled, beta, facts)  # memoised: prox analyses the same penalty next
     out = []
     for piece in structure.pieces:
         if not piece.finite:
@@ -1113,7 +1114,7 @@ def _solve_boundary(curvature: sp.Expr, facts: Any, order: list[sp.Symbol]) -> t
 
 
 def _check_boundary(curvature: sp.Expr, symbol: sp.Symbol, bound: Any, facts: Any) -> Check:
-    if is_zero(curvature.subs(symbol, bound)) is not True:
+    if not shown_zero(curvature.subs(symbol, bound)):
         raise VerificationError(f"the curvature {curvature} is not 0 at {symbol} = {bound}")
     if sign_of(sp.diff(curvature, symbol), facts) not in (1, -1):
         raise VerificationError(f"the curvature {curvature} is not monotone in {symbol}")

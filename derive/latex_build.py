@@ -78,6 +78,8 @@ AUXILIARY_SUFFIXES: tuple[str, ...] = (".aux", ".log", ".out", ".toc", ".fls", "
 
 #: Runs of the engine at most, when it is run without latexmk.
 MAX_RUNS = 5
+#: Engine runs after latexmk when its last log still asks for a rerun.
+MAX_EXTRA_RUNS = 3
 
 _ENV = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "max_print_line": "10000"}
 
@@ -433,6 +435,14 @@ def compile_latex(
         report = parse_log(log.read_text(errors="replace")) if log.exists() else LogReport()
         runs = len(re.findall(rf"^Run number \d+ of rule '{engine}'", output, flags=re.MULTILINE))
         driver = "latexmk"
+        # latexmk decides on reruns from the files it tracks; when the log still asks for one (seen on
+        # CI with longtable and the table of contents), run the engine itself until it no longer does
+        direct = [program, *common, f"-jobname={job}", rf"{pretex}\input{{{tex.name}}}"]
+        extra = 0
+        while not report.errors and report.rerun_requested and extra < MAX_EXTRA_RUNS:
+            _run(direct, directory, timeout, engine)
+            runs, extra = runs + 1, extra + 1
+            report = parse_log(log.read_text(errors="replace")) if log.exists() else LogReport()
     else:
         command = [program, *common, f"-jobname={job}", rf"{pretex}\input{{{tex.name}}}"]
         runs = 0

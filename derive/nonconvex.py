@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,16 +56,17 @@ from .checks import (
     at_point,
     check_equal,
     check_true,
-    is_zero,
+    decide_at,
     mpmath_function,
     sample_points,
+    shown_zero,
 )
 from .core import Check, Derivation, DerivationBuilder
 from .errors import NoClosedFormError, NonConvexError, UnsupportedPenaltyError, VerificationError
 from .notation import Argmin, Penalty, Prox
 from .penalties import Breakpoint, PenaltyStructure, Piece, analyse, compare, sign_of
 from .printing.text import expr_to_text
-from .prox import _constant, _limit, _mp, _real, region_points, solve_stationarity
+from .prox import _constant, _limit, _mp, _real, convexity, region_points, solve_stationarity
 from .subgradient import describe, piecewise_of
 
 __all__ = ["global_prox", "Implicit", "implicit_value"]
@@ -458,22 +460,25 @@ def _zeros(expr: sp.Expr, x: sp.Symbol, lo: Any, hi: Any, decide: _Decider) -> l
 
 def _sign_on(expr: sp.Expr, x: sp.Symbol, lo: Any, hi: Any, decide: _Decider) -> int:
     """The (constant) sign of ``expr`` on (lo, hi), where it has no zeros."""
-    probes = []
+    probes: list[Callable[[], Any]] = []  # computed one at a time: the first decisive probe ends the search
     if lo is not sp.S.NegativeInfinity and hi is not sp.S.Infinity:
-        probes.append(expr.subs(x, (lo + hi) / 2))
+        probes.append(lambda: expr.subs(x, (lo + hi) / 2))
     if hi is sp.S.Infinity:
-        probes.append(sp.limit(expr, x, sp.oo))
+        probes.append(lambda: sp.limit(expr, x, sp.oo))
     if lo is not sp.S.NegativeInfinity:
-        probes.append(sp.limit(expr, x, lo, "+"))
+        probes.append(lambda: sp.limit(expr, x, lo, "+"))
     if hi is not sp.S.Infinity:
-        probes.append(sp.limit(expr, x, hi, "-"))
+        probes.append(lambda: sp.limit(expr, x, hi, "-"))
+    first = None
     for probe in probes:
-        if probe.is_infinite:
-            return 1 if probe is sp.S.Infinity else -1
-        s = _sign(probe, decide.context)
+        value = probe()
+        first = value if first is None else first
+        if value.is_infinite:
+            return 1 if value is sp.S.Infinity else -1
+        s = _sign(value, decide.context)
         if s:
             return s
-    raise _Undecided(probes[0])
+    raise _Undecided(first)
 
 
 def _branches(
@@ -582,7 +587,7 @@ def _crossing(
         difference = sp.expand(c.g_expr + (c.value - phi) ** 2 / 2 - j.g_expr - (x - phi) ** 2 / 2)
         symbols = (difference.free_symbols | j.interval.free_symbols) - {x}
         at_start = sp.limit(difference, x, j.interval.start, "+") if j.interval.start.is_finite else None
-        if at_start is not None and is_zero(at_start) is True:
+        if at_start is not None and shown_zero(at_start):
             # F_c = F_j where the branch begins: a continuous hand-over at v = phi(start+)
             roots = [_limit(phi, x, j.interval.start, "+")]
             points = []
@@ -602,17 +607,25 @@ def _crossing(
             decide.implicit.append(Implicit(symbol, difference, x, j.interval, phi))
             roots = [symbol]
     elif not (c.is_point and not j.is_point):
-        difference = sp.simplify(c.energy - j.energy)
-        try:
-            found = sp.solveset(difference, v, sp.S.Reals)
-        except (NotImplementedError, ValueError, TypeError):
-            found = None
+        # F_c - F_j = 0 for v: over a common denominator and factored first (cheap; the same roots as after
+        # simplify for every penalty of the catalogue), else simplified
+        found = _solve_real(sp.factor(sp.together(c.energy - j.energy)), v)
+        if not isinstance(found, sp.FiniteSet):
+            found = _solve_real(sp.simplify(c.energy - j.energy), v)
         if not isinstance(found, sp.FiniteSet):
             return None
         roots = list(found)
     if len(roots) > 1:
         roots = [r for r in roots if decide.less(0, r, strict=False)]
     return roots[0] if roots else None
+
+
+def _solve_real(expr: sp.Expr, v: sp.Symbol) -> sp.Set | None:
+    """``solveset(expr, v, Reals)``, or None if SymPy fails."""
+    try:
+        return sp.solveset(expr, v, sp.S.Reals)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
 
 
 def _changes_sign(expr: sp.Expr, x: sp.Symbol, interval: sp.Interval, point: dict) -> bool:
@@ -694,7 +707,7 @@ def _sweep(
         s, j = best
         low = current.value.subs(v, s)
         high = decide.at_crossing.get(s, j.value.subs(v, s)) if current.is_point else j.value.subs(v, s)
-        continuous = not _has_tau(s) and is_zero(low - high) is True
+        continuous = not _has_tau(s) and shown_zero(low - high)
         segments.append(_Segment(current, start, s, start_closed, continuous))
         if not continuous:
             jumps.append(_Jump(s, sp.simplify(low), sp.simplify(high)))
@@ -731,9 +744,7 @@ def _mirror_cases(segments: list[_Segment], jumps: list[_Jump], v: sp.Symbol) ->
             positive.append((sp.FiniteSet(jump.low, jump.high), sp.FiniteSet(seg.end)))
     at_zero = segments[0].candidate.value.subs(v, 0)
     zero_case = (
-        (sp.Integer(0), sp.FiniteSet(0))
-        if is_zero(at_zero) is True
-        else (sp.FiniteSet(-at_zero, at_zero), sp.FiniteSet(0))
+        (sp.Integer(0), sp.FiniteSet(0)) if shown_zero(at_zero) else (sp.FiniteSet(-at_zero, at_zero), sp.FiniteSet(0))
     )
     negative: list[tuple[Any, sp.Set]] = []
     for value, region in reversed(positive):
@@ -755,7 +766,7 @@ def _equal_values(first: Any, second: Any) -> bool:
         return True
     if isinstance(first, sp.Set) or isinstance(second, sp.Set) or _heavy(first) or _heavy(second):
         return False
-    return is_zero(sp.expand(first - second)) is True
+    return shown_zero(sp.expand(first - second))
 
 
 def _heavy(expr: Any) -> bool:
@@ -868,7 +879,8 @@ def _decided_branch(expr: Any, point: dict) -> Any:
     """
     while isinstance(expr, sp.Piecewise):
         for value, condition in expr.args:
-            held = at_point(condition, point)
+            decided = decide_at(condition, point)  # exact, or clear at two mpmath precisions; else SymPy
+            held = at_point(condition, point) if decided is None else (sp.true if decided else sp.false)
             if held is sp.true:
                 expr = value
                 break
@@ -884,7 +896,7 @@ def _check_tie(jump: _Jump, candidates: tuple[_Candidate, _Candidate], v: sp.Sym
     low, high = candidates
     difference = low.energy.subs(v, jump.at) - high.energy.subs(v, jump.at)
     heavy = difference.has(sp.cos, sp.acos, sp.cosh, sp.acosh) or _radicals(difference) > 6
-    if not _has_tau(jump.at) and not heavy and is_zero(difference) is True:
+    if not _has_tau(jump.at) and not heavy and shown_zero(difference):
         return Check("symbolic", "F(x_low; s) - F(x_high; s) simplifies to 0")
     parameters = sorted(_free(difference) - {v}, key=lambda s: s.name)
     points = sample_points(parameters, context, count=12)
@@ -926,7 +938,7 @@ def _why_not_convex(structure: PenaltyStructure) -> str:
                         f"g jumps at x = {sp.sstr(k.point)}: g({sp.sstr(k.point)}) = {sp.sstr(k.value)}, "
                         f"limit {sp.sstr(limit)}"
                     )
-    if structure.convex is None:
+    if convexity(structure) is None:
         return "SymPy could not decide whether g is convex"
     return "the global route was requested"
 
@@ -962,7 +974,7 @@ def _route_steps(structure: PenaltyStructure, builder: DerivationBuilder) -> Non
             lambda: check_equal(expr, pieces_form, condition=structure.assumptions),
         )
     why = _why_not_convex(structure)
-    verdict = structure.convex
+    verdict = convexity(structure)
     builder.claim(
         g,
         "text",
@@ -1378,7 +1390,7 @@ def global_prox(structure: PenaltyStructure, v: sp.Symbol) -> Derivation:
     """
     x = structure.variable
     even = sp.simplify(structure.expr.subs(x, -x) - structure.expr)
-    if even != 0 and is_zero(even) is not True:
+    if even != 0 and not shown_zero(even):
         try:
             check_equal(structure.expr.subs(x, -x), structure.expr, condition=structure.assumptions)
         except VerificationError:

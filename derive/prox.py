@@ -53,12 +53,14 @@ from .checks import (
     POINTS,
     SEED,
     _numeric_detail,
+    _rational_at,
     at_point,
     check_equal,
     check_true,
-    is_zero,
+    evaluate_mpmath,
     mpmath_function,
     sample_points,
+    shown_zero,
 )
 from .core import Check, Derivation, DerivationBuilder
 from .errors import NoClosedFormError, OptionError, VerificationError
@@ -110,6 +112,80 @@ def _inside(region: sp.Set, rng: random.Random) -> sp.Rational | None:
     return _rational(lo + (hi - lo) * sp.Rational(rng.randint(20, 980), 1000))
 
 
+def analysed(g: sp.Expr, x: sp.Symbol, assumptions: Any = sp.true) -> PenaltyStructure:
+    """:func:`derive.penalties.analyse`, memoised: the structure is immutable, and an estimator analyses the
+    penalty it then hands to :func:`prox` (SCAD's and MCP's curvature conditions)."""
+    try:
+        return _analysed(g, x, assumptions)
+    except TypeError:  # an unhashable argument: no memo
+        return analyse(g, x, assumptions=assumptions)
+
+
+@functools.lru_cache(maxsize=256)
+def _analysed(g: sp.Expr, x: sp.Symbol, assumptions: Any) -> PenaltyStructure:
+    return analyse(g, x, assumptions=assumptions)
+
+
+def convexity(structure: PenaltyStructure) -> bool | None:
+    """``structure.convex`` (three-valued), memoised: the property is derived afresh at each access, and the
+    router and the global route both ask for it."""
+    try:
+        return _convexity(structure)
+    except TypeError:  # an unhashable structure: no memo
+        return structure.convex
+
+
+@functools.lru_cache(maxsize=256)
+def _convexity(structure: PenaltyStructure) -> bool | None:
+    return structure.convex
+
+
+#: Working digits of the region ends in :func:`_fast_ends` (the points are rounded to 30 digits).
+_END_DIGITS = 40
+
+
+def _fast_ends(region: sp.Set, point: dict) -> tuple[Any, Any] | None:
+    """The ends of an interval ``region`` at ``point`` as mpmath numbers (±inf kept), or None (substitute instead).
+
+    Each finite end comes from :func:`derive.checks.evaluate_mpmath` (exact, or compiled and correct to
+    :data:`_END_DIGITS` digits), which spares building the substituted interval; None when an end cannot be
+    evaluated that way or the interval is degenerate or empty at ``point``.
+    """
+    if not isinstance(region, sp.Interval):
+        return None
+    ends = []
+    for end in (region.start, region.end):
+        if end in (sp.S.NegativeInfinity, sp.S.Infinity):
+            ends.append(mpmath.inf if end is sp.S.Infinity else -mpmath.inf)
+            continue
+        value = evaluate_mpmath(end, point, digits=_END_DIGITS)
+        if value is None:
+            return None
+        ends.append(value)
+    lo, hi = ends
+    return (lo, hi) if lo < hi else None
+
+
+def _inside_numeric(lo: Any, hi: Any, rng: random.Random) -> sp.Rational | None:
+    """:func:`_inside` for an interval given by numeric ends (the same draws from ``rng``, the same rounding)."""
+    with mpmath.workdps(_END_DIGITS):
+        spread = sp.Rational(round(1000 * 20 ** rng.uniform(-1, 1)), 1000)
+        if mpmath.isinf(lo) and mpmath.isinf(hi):
+            return sp.Rational(rng.randint(-10000, 10000), 1000)
+        if mpmath.isinf(lo):
+            return _rational_mp(hi) - spread
+        if mpmath.isinf(hi):
+            return _rational_mp(lo) + spread
+        if not hi - lo > mpmath.mpf("1e-20"):
+            return None
+        return _rational_mp(lo + (hi - lo) * rng.randint(20, 980) / 1000)
+
+
+def _rational_mp(value: Any) -> sp.Rational:
+    """As :func:`_rational`: the value rounded to 30 significant digits, as an exact rational."""
+    return sp.Rational(str(sp.Float(value, 30)))
+
+
 def region_points(
     region: sp.Set, v: sp.Symbol, symbols: Any, context: Any = sp.true, *, count: int = POINTS, seed: int = SEED
 ) -> list[dict[sp.Symbol, Any]]:
@@ -128,7 +204,8 @@ def region_points(
     rng = random.Random(seed)
     out: list[dict[sp.Symbol, Any]] = []
     for point in base:
-        w = _inside(at_point(region, point), rng)
+        fast = _fast_ends(region, point)
+        w = _inside(at_point(region, point), rng) if fast is None else _inside_numeric(*fast, rng)
         if w is not None:
             out.append({**point, v: w})
     if len(out) < 5:
@@ -148,14 +225,19 @@ def _to_mp(value: Any) -> Any:
     if isinstance(value, mpmath.mpf | mpmath.mpc):
         return value
     if isinstance(value, sp.Rational):
-        return mpmath.mpf(value.p) / value.q
+        return _rational_at(value, mpmath.mp.prec)  # mpf(p)/q at the working precision, memoised
     return mpmath.mpmathify(sp.N(value, _DPS))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sorted_symbols(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
+    return tuple(sorted(expr.free_symbols, key=lambda s: s.name))
 
 
 def _mp(expr: Any, point: dict) -> Any:
     """``expr`` at ``point`` as an mpmath number (mpf, or mpc if complex) at :data:`_DPS` digits."""
     expr = sp.sympify(expr)
-    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    symbols = _sorted_symbols(expr)
     missing = [s for s in symbols if s not in point]
     if missing:
         raise VerificationError(f"{expr} does not evaluate to a number at {point}")
@@ -399,7 +481,7 @@ def _check_root(equation: sp.Expr, x: sp.Symbol, root: sp.Expr, points: list[dic
     radicals = any(
         isinstance(node, sp.Pow) and node.exp.is_Rational and node.exp.q > 2 for node in sp.preorder_traversal(root)
     ) or root.has(sp.cos, sp.cosh, sp.acos, sp.acosh)
-    if not radicals and is_zero(equation.subs(x, root)) is True:
+    if not radicals and shown_zero(equation.subs(x, root)):
         return Check("symbolic", "substituted x* into the equation: simplifies to 0")
     return _zero_at(equation.subs(x, root), points, "substituted x* into the equation")
 
@@ -484,7 +566,7 @@ def _piece_case(
 
 
 def _check_transformed(stationarity: sp.Expr, x: sp.Symbol, x_of_t: sp.Expr, multiplier: Any, poly: Any) -> Check:
-    if is_zero(sp.expand(stationarity.subs(x, x_of_t) * multiplier) - poly) is True:
+    if shown_zero(sp.expand(stationarity.subs(x, x_of_t) * multiplier) - poly):
         return Check("symbolic", "expanded (equation at x(t)) * multiplier - polynomial: 0")
     return check_equal(stationarity.subs(x, x_of_t) * multiplier, poly)
 
@@ -642,7 +724,7 @@ def _check_partition(cases: list[tuple[sp.Expr, sp.Set]], v: sp.Symbol, builder:
             raise VerificationError(f"the cases do not cover the real line: {first[0]} ... {last[1]}")
         for (_, a), (_, b) in itertools.pairwise(cases):
             ea, eb = ends(a), ends(b)
-            if is_zero(ea[1] - eb[0]) is not True:
+            if not shown_zero(ea[1] - eb[0]):
                 raise VerificationError(f"{a} and {b} are not adjacent")
             if ea[3] == eb[2]:
                 raise VerificationError(f"{a} and {b} overlap or leave a gap at {ea[1]}")
@@ -664,10 +746,10 @@ def zero_set_of(cases: Any, v: sp.Symbol) -> sp.Set:
     parts: list[sp.Set] = []
     for value, region in cases:
         if isinstance(value, sp.Set):
-            if isinstance(value, sp.FiniteSet) and any(is_zero(e) is True for e in value.args):
+            if isinstance(value, sp.FiniteSet) and any(shown_zero(e) for e in value.args):
                 parts.append(region)
             continue
-        if is_zero(value) is True:
+        if shown_zero(value):
             parts.append(region)
         elif not value.has(v):
             if value.is_nonzero is not True:
@@ -699,12 +781,12 @@ def compact_form(cases: Any, v: sp.Symbol) -> sp.Expr | None:
     if len(cases) != 3 or any(isinstance(value, sp.Set) for value, _ in cases):
         return None
     (low, _), (middle, middle_region), (high, _) = cases
-    if is_zero(middle) is not True or not isinstance(middle_region, sp.Interval):
+    if not shown_zero(middle) or not isinstance(middle_region, sp.Interval):
         return None
     t = middle_region.end
-    if is_zero(middle_region.start + t) is not True:
+    if not shown_zero(middle_region.start + t):
         return None
-    if is_zero(low + high.subs(v, -v)) is not True:
+    if not shown_zero(low + high.subs(v, -v)):
         return None
     return sp.sign(v) * sp.Max(high.subs(v, sp.Abs(v)), 0)
 
@@ -750,9 +832,15 @@ def _check_optimal(
     shrunk = False
     tolerance = mpmath.mpf(10) ** -25
     near = mpmath.mpf(10) ** -6
+    implicit = result.has(sp.ConditionSet)
     for point in points:
-        star_expr = at_point(result, point)  # all at once: the Piecewise conditions are decided on numbers
-        star = solver(star_expr, point) if star_expr.has(sp.ConditionSet) else _real(_constant(star_expr))
+        # x* compiled once (exact, or mpmath agreeing at two precisions: evaluate_mpmath); failing that, the
+        # result substituted all at once (the Piecewise conditions are decided on numbers) and evaluated by SymPy
+        star = None if implicit else evaluate_mpmath(result, point, digits=_DPS)
+        star_expr = None
+        if star is None:
+            star_expr = at_point(result, point)
+            star = solver(star_expr, point) if star_expr.has(sp.ConditionSet) else _real(_constant(star_expr))
         distances = [abs(star - _real(_mp(k, point))) for k in breakpoints]
         distance = min([d for d in distances if d > 0] or [mpmath.mpf(1)])
         step = mpmath.mpf(10) ** -20
@@ -761,7 +849,12 @@ def _check_optimal(
             shrunk = True
         digits = _DPS + 10 + max(0, int(-mpmath.log10(step)) - 20)
         with mpmath.workdps(digits):
-            if not star_expr.has(sp.ConditionSet):  # x* at the precision of the parameters (x* = a exactly)
+            # x* at the precision of the parameters (x* = a exactly)
+            if star_expr is None:
+                star = evaluate_mpmath(result, point, digits=digits)
+                if star is None:
+                    star_expr = at_point(result, point)
+            if star_expr is not None and not star_expr.has(sp.ConditionSet):
                 star = _real(_constant(star_expr))
 
             def f(t: Any, point: dict = point) -> Any:
@@ -781,8 +874,8 @@ def _check_optimal(
             if mpmath.isnan(right) or mpmath.isnan(left) or right < -slack or left > slack:
                 shown = ", ".join(f"{k}={val}" for k, val in point.items())
                 raise VerificationError(
-                    f"x* = {sp.N(star_expr, 15)} is not a minimiser at {shown}: F'(x*-) = {mpmath.nstr(left, 6)}, "
-                    f"F'(x*+) = {mpmath.nstr(right, 6)}"
+                    f"x* = {sp.N(at_point(result, point), 15)} is not a minimiser at {shown}: "
+                    f"F'(x*-) = {mpmath.nstr(left, 6)}, F'(x*+) = {mpmath.nstr(right, 6)}"
                 )
     step_text = "step 1e-20, scaled down within 1e-6 of a breakpoint" if shrunk else "step 1e-20"
     return Check(
@@ -863,8 +956,8 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, rout
 
     # Type, supported functions, the variable and the parameters' assumptions, before any symbolic work.
     g = validate_penalty(g, x, argument=v)
-    structure = analyse(g, x, assumptions=assumptions)
-    if route == "global" or (route == "auto" and structure.convex is not True):
+    structure = analysed(g, x, assumptions)
+    if route == "global" or (route == "auto" and convexity(structure) is not True):
         from .nonconvex import global_prox
 
         return global_prox(structure, v)

@@ -179,14 +179,22 @@ def lp_prox(exponent: Any) -> Derivation:
 # Checks through p = 1 + q or p = 1 - r
 # --------------------------------------------------------------------------
 def _vanishes(expr: sp.Expr) -> bool:
-    """Whether SymPy shows ``expr = 0`` (powers of positive bases combined first)."""
+    """Whether SymPy shows ``expr = 0``: ``simplify`` of ``expr`` or of it with powers of positive bases combined.
+
+    The rewrites are tried cheapest first (a rewrite that is already 0 needs no ``simplify``).
+    """
     expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    combined = sp.powsimp(sp.expand_power_base(sp.expand(expr)))
+    if combined == 0:
+        return True
     for attempt in (
-        lambda e: e,
-        lambda e: sp.powsimp(sp.expand_power_base(sp.expand(e))),
-        lambda e: sp.simplify(sp.powdenest(sp.expand_power_base(e))),
+        lambda: combined,
+        lambda: expr,
+        lambda: sp.simplify(sp.powdenest(sp.expand_power_base(expr))),
     ):
-        if sp.simplify(attempt(expr)) == 0:
+        if sp.simplify(attempt()) == 0:
             return True
     return False
 
@@ -202,15 +210,22 @@ def _check_equal_via(lhs: Any, rhs: Any, substitution: Mapping, words: str, cond
 def _check_positive_via(expr: Any, substitution: Mapping, words: str, condition: Any) -> Check:
     """``expr > 0``: from the assumptions after ``substitution``, else at seeded points."""
     rewritten = sp.sympify(expr).subs(substitution)
-    for attempt in (rewritten, sp.simplify(rewritten), sp.factor(sp.simplify(rewritten))):
-        if attempt.is_positive:
+    simplified = functools.cache(lambda: sp.simplify(rewritten))
+    for attempt in (lambda: rewritten, simplified, lambda: sp.factor(simplified())):  # cheapest first, lazily
+        if attempt().is_positive:
             return Check("symbolic", f"with {words}: positive from the assumptions")
     return check_member(expr, sp.Interval.open(0, sp.oo), condition=condition)
 
 
+@functools.lru_cache(maxsize=64)
+def _limit(expr: sp.Expr, symbol: sp.Symbol, point: Any, side: str = "+") -> sp.Expr:
+    """SymPy's (one-sided) limit, cached: the theorem meets the same limits in several parts."""
+    return sp.limit(expr, symbol, point, side)
+
+
 def _check_limit(expr: Any, symbol: sp.Symbol, point: Any, side: str, want: Any) -> Check:
     """SymPy's one-sided limit of ``expr`` equals ``want``."""
-    got = sp.limit(expr, symbol, point, side)
+    got = _limit(expr, symbol, point, side)
     if not _vanishes(got - want):
         raise VerificationError(f"the limit of {sp.sstr(expr)} as {symbol} -> {point}{side} is {got}, not {want}")
     return Check("symbolic", f"SymPy limit as {symbol} -> {point}{side}")
@@ -228,7 +243,7 @@ def _above_one(builder: DerivationBuilder) -> bool | None:
     builder.define(Penalty("g", g, x), g, "part (a): the penalty, p > 1", condition=context)
     builder.define(p, 1 + q, "part (a): write p = 1 + q with q > 0, so SymPy can decide signs", condition=context)
     quotient = (g.subs(x, _h) - g.subs(x, 0)) / _h
-    right = sp.limit(quotient.subs(above), _h, 0, "+")
+    right = _limit(quotient.subs(above), _h, 0, "+")
     builder.claim(
         sp.Limit(quotient, _h, 0, "+"),
         "=",
@@ -237,7 +252,7 @@ def _above_one(builder: DerivationBuilder) -> bool | None:
         lambda: _check_limit(quotient.subs(above), _h, 0, "+", right),
     )
     left_quotient = (g.subs(x, -_h) - g.subs(x, 0)) / (-_h)
-    left = sp.limit(left_quotient.subs(above), _h, 0, "+")
+    left = _limit(left_quotient.subs(above), _h, 0, "+")
     builder.claim(
         sp.Limit(left_quotient, _h, 0, "+"),
         "=",
@@ -320,7 +335,7 @@ def _above_one(builder: DerivationBuilder) -> bool | None:
 
 def _two_limits(phi: sp.Expr) -> Check:
     _check_limit(phi, _xp, 0, "+", 0)
-    at_infinity = sp.limit(phi, _xp, sp.oo)
+    at_infinity = _limit(phi, _xp, sp.oo)
     if at_infinity is not sp.oo:
         raise VerificationError(f"{sp.sstr(phi)} tends to {at_infinity}, not oo")
     return Check("symbolic", "SymPy limits at 0+ and oo")
@@ -670,18 +685,18 @@ def _instance(
         verdicts.append(
             decide_claim(
                 builder,
-                equal_verdict(sp.limit(at_one.subs(p, 1 - r), r, 0, "+"), threshold),
+                equal_verdict(_limit(at_one.subs(p, 1 - r), r, 0, "+"), threshold),
                 lhs=sp.Limit(_TAU, p, 1, "-"),
                 rel="=",
                 rhs=threshold,
                 words=f"{prefix}the threshold of part (c) tends to the soft threshold as p -> 1-",
                 reason=f"{prefix}SymPy limit of tau(p, lambda) against the derived threshold",
                 check=lambda: _check_limit(at_one.subs(p, 1 - r), r, 0, "+", threshold),
-                refute=lambda: check_differ(sp.limit(at_one.subs(p, 1 - r), r, 0, "+"), threshold),
+                refute=lambda: check_differ(_limit(at_one.subs(p, 1 - r), r, 0, "+"), threshold),
             )
         )
     elif e == 0:
-        expected = sp.limit(jump.threshold.subs(p, 1 - r), r, 1, "-")
+        expected = _limit(jump.threshold.subs(p, 1 - r), r, 1, "-")
         why = "the limit p -> 0+ of tau(p, lambda) (part (c))"
     else:
         x_at, tau_at = jump.at(e)
@@ -855,9 +870,10 @@ def _both_positive(first: sp.Expr, second: sp.Expr) -> Check:
 
 def _positive_verdict(expr: sp.Expr) -> bool | None:
     """Three-valued ``expr > 0`` from the assumptions."""
-    for attempt in (expr, sp.simplify(expr)):
-        if attempt.is_positive is not None:
-            return bool(attempt.is_positive)
+    for attempt in (lambda: expr, lambda: sp.simplify(expr)):  # the costly simplify only if needed
+        verdict = attempt().is_positive
+        if verdict is not None:
+            return bool(verdict)
     return None
 
 

@@ -35,7 +35,18 @@ from typing import Any
 
 import sympy as sp
 
-from derive.checks import DIGITS, SEED, TOLERANCE, check_equal, check_member, check_true, sample_points
+from derive.checks import (
+    DIGITS,
+    SEED,
+    TOLERANCE,
+    at_point,
+    check_equal,
+    check_member,
+    check_true,
+    decide_at,
+    evaluate_mpmath,
+    sample_points,
+)
 from derive.core import Check, DerivationBuilder, symbols_of
 from derive.errors import VerificationError
 from derive.estimators import estimator
@@ -80,7 +91,12 @@ def _check_slope(case: sp.Expr, region: sp.Set, context: Any) -> Check:
 
 
 def _evaluate(expr: sp.Expr, point: dict[sp.Symbol, Any]) -> sp.Float:
-    return sp.N(expr.subs(point), DIGITS)
+    """``expr`` at ``point`` to :data:`DIGITS` digits: exactly or by compiled mpmath (one compilation serves every
+    point, see :func:`derive.checks.evaluate_mpmath`), else substituted and evaluated by SymPy."""
+    fast = evaluate_mpmath(expr, point, digits=DIGITS)
+    if fast is not None:
+        return sp.Float(fast, DIGITS)
+    return sp.N(at_point(expr, point), DIGITS)
 
 
 def _check_firm(result: sp.Expr, parameters: tuple[sp.Symbol, ...], context: Any) -> Check:
@@ -244,11 +260,18 @@ def _check_limits(cases: Any, left: sp.Expr, right: sp.Expr) -> Check:
         at = point[lam]
         for offset, want in ((-step, left), (step, right)):
             where = at + offset
-            value = next(val for val, region in cases if region.subs(point).contains(where) is sp.true)
-            got = sp.N(value.subs(point).subs(z, where), DIGITS)
-            if abs(got - sp.N(want.subs(point), DIGITS)) > 10 * step * max(1, abs(got)):
+            at_where = {**point, z: where}
+            value = next(val for val, region in cases if _contains(region, at_where, point, where))
+            got = _evaluate(value, at_where)
+            if abs(got - _evaluate(sp.sympify(want), point)) > 10 * step * max(1, abs(got)):
                 raise VerificationError(f"limit {want} disagrees with the case value {got} at z = {where}")
     return Check("numeric", f"the cases at lambda -/+ 1e-30 match the limits, 8 points, seed {SEED}, {DIGITS} digits")
+
+
+def _contains(region: sp.Set, at_where: dict, point: dict, where: Any) -> bool:
+    """Whether ``where`` lies in ``region`` at the parameters ``point`` (exact, else SymPy's ``contains``)."""
+    decided = decide_at(region.as_relational(z), at_where) if isinstance(region, sp.Interval) else None
+    return decided if decided is not None else region.subs(point).contains(where) is sp.true
 
 
 def _bias(builder: DerivationBuilder) -> tuple[tuple[bool | None, ...], tuple[sp.Expr, ...]]:

@@ -239,3 +239,109 @@ def test_check_equivalent():
     assert check_equivalent(x > 1, x - 1 > 0).method == "symbolic"
     with pytest.raises(VerificationError):
         check_equivalent(x > 1, x > 2)
+
+
+# ---------------------------------------------------------------------------
+# Compiled mpmath evaluation (evaluate_mpmath, mpmath_function, decide_at, shown_zero)
+# ---------------------------------------------------------------------------
+_COMPILED_CASES = [
+    lam * sp.Abs(x) ** sp.Rational(4, 3) + (x - v) ** 2 / 2,
+    sp.Piecewise((x + lam, x < -lam), (0, x <= lam), (x - lam, True)),
+    sp.sqrt(lam) * sp.exp(-x) + sp.log(lam) * sp.cos(x) - sp.pi * sp.atan(x),
+    sp.sign(x) * sp.Max(sp.Abs(x) - lam, 0) + sp.Min(x, lam) ** 3,
+    (lam + sp.sqrt(lam**2 + x**2)) ** sp.Rational(1, 3) - x ** sp.Rational(-5, 2) * sp.Float("0.3", 90),
+]
+
+
+@pytest.mark.parametrize("expr", _COMPILED_CASES)
+def test_mpmath_function_agrees_with_lambdify(expr):
+    """The generated mpmath code against SymPy's lambdify (the reference it replaces), at 40 digits."""
+    import mpmath
+
+    from derive.checks import mpmath_function
+
+    symbols = (x, lam)
+    ours = mpmath_function(expr, symbols)
+    theirs = sp.lambdify(symbols, expr, modules="mpmath")
+    with mpmath.workdps(40):
+        for at_x, at_lam in [("0.7", "1.3"), ("-2.25", "0.5"), ("3", "7"), ("1e-3", "2")]:
+            args = (mpmath.mpf(at_x), mpmath.mpf(at_lam))
+            if expr.has(v):
+                continue
+            assert mpmath.almosteq(ours(*args), theirs(*args), rel_eps=mpmath.mpf(10) ** -35)
+
+
+@pytest.mark.parametrize("expr", _COMPILED_CASES)
+def test_evaluate_mpmath_matches_evalf_to_the_digits_claimed(expr):
+    from derive.checks import evaluate_mpmath
+
+    for point in sample_points(sorted(expr.free_symbols, key=str), count=8):
+        if expr.has(x ** sp.Rational(-5, 2)) and point[x] <= 0:
+            continue  # complex there: no real value (checked below)
+        fast = evaluate_mpmath(expr, point, digits=55)
+        reference = sp.N(expr.xreplace(point), 70)
+        assert fast is not None
+        assert abs(sp.Float(fast, 55) - reference) <= sp.Float(10) ** -54 * max(1, abs(reference))
+
+
+def test_evaluate_mpmath_declines_what_it_cannot_certify():
+    """Complex values, cancellation to 0 (the two precisions disagree) and unknown functions are left to SymPy."""
+    from derive.checks import evaluate_mpmath
+
+    assert evaluate_mpmath(sp.sqrt(x), {x: sp.Integer(-4)}) is None  # complex
+    cube = lam ** sp.Rational(1, 3)
+    zero = (cube + 1) ** 3 - lam - 3 * cube**2 - 3 * cube - 1  # identically 0: only rounding is left
+    assert evaluate_mpmath(zero, {lam: sp.Integer(2)}) is None
+    assert evaluate_mpmath(sp.gamma(lam), {lam: sp.Rational(1, 2)}) is None  # not compiled
+    assert evaluate_mpmath(1 / x, {x: sp.Integer(0)}) is None  # zoo
+
+
+def test_decide_at_is_exact_when_rational_and_refuses_ties():
+    from derive.checks import decide_at
+
+    assert decide_at(x < lam, {x: sp.Rational(1, 3), lam: sp.Rational(1, 3)}) is False  # exact tie, rational
+    assert decide_at(x <= lam, {x: sp.Rational(1, 3), lam: sp.Rational(1, 3)}) is True
+    assert decide_at(sp.sqrt(x) < sp.sqrt(2) * lam, {x: sp.Integer(2), lam: sp.Integer(1)}) is None  # a tie
+    assert decide_at(sp.sqrt(x) < sp.sqrt(2) * lam, {x: sp.Integer(2), lam: sp.Rational(1001, 1000)}) is True
+    assert decide_at(sp.Eq(sp.sqrt(x), sp.sqrt(2)), {x: sp.Integer(3)}) is False
+
+
+def test_a_piecewise_branch_is_not_chosen_on_rounding_error():
+    """At the break v = sqrt(2 lambda) the compiled comparison refuses to decide; SymPy decides (branch 2)."""
+    expr = sp.Piecewise((1, v < sp.sqrt(2 * lam)), (2, True))
+    value = check_equal(expr.xreplace({v: sp.sqrt(2 * lam)}), 2)
+    assert value.method == "symbolic"
+    from derive.checks import _evaluate, evaluate_mpmath
+
+    tie = {v: sp.Integer(2), lam: sp.Integer(2)}  # v = sqrt(2)*sqrt(2): the condition v < 2 is false
+    assert evaluate_mpmath(expr, tie) is None  # the compiled comparison refuses to decide the tie
+    assert float(_evaluate(expr, tie)) == 2.0  # SymPy decides it exactly: the second branch
+    assert float(_evaluate(expr, {v: sp.Rational(199, 100), lam: sp.Integer(2)})) == 1.0
+
+
+def test_shown_zero_agrees_with_is_zero_on_true():
+    from derive.checks import shown_zero
+
+    cases = [
+        (sp.sqrt(lam**2) - lam, True),
+        (sp.sqrt(x**2) - x, False),  # |x| - x is not identically zero
+        ((x + 1) ** 2 - x**2 - 2 * x - 1, True),
+        (SOFT_CASES - SOFT_COMPACT, False),  # zero, but simplify cannot show it
+    ]
+    for expr, expected in cases:
+        assert shown_zero(expr) is expected
+        assert (is_zero(expr) is True) is expected
+
+
+def test_check_derivative_of_a_fractional_power_uses_the_compiled_values_and_can_fail():
+    g = lam * sp.Abs(x) ** sp.Rational(4, 3)
+    good = sp.Rational(4, 3) * lam * sp.Abs(x) ** sp.Rational(1, 3) * sp.sign(x)
+    check = check_derivative(g, good, x, region=sp.Interval.open(0, 5))
+    assert "compiled mpmath" in check.detail and "50 digits" in check.detail
+    with pytest.raises(VerificationError):  # mutated: the exponent 1/3 replaced by 1/2
+        check_derivative(g, sp.Rational(4, 3) * lam * sp.Abs(x) ** sp.Rational(1, 2), x, region=sp.Interval.open(0, 5))
+    # at the kink the quotient converges slowly; the exact limit is taken once with lambda symbolic
+    right = check_derivative(g, 0, x, at=0, side=1)
+    assert "SymPy took its limit exactly" in right.detail
+    with pytest.raises(VerificationError):
+        check_derivative(g, lam, x, at=0, side=1)
