@@ -51,6 +51,9 @@ _PRELOAD = (
     "derive.catalogue",
     "derive.nonconvex",
     "derive.report",
+    "derive.conjugate",
+    "derive.block",
+    "proofs.lp_family",
     "proofs.core",
     "proofs.gaussian",
     "proofs.zero_set",
@@ -65,8 +68,13 @@ _PRELOAD = (
 )
 
 
-def derivation_cases() -> list[tuple[str, Callable[[], Any]]]:
-    """Every derivation the report shows, each estimator, and every theorem."""
+def derivation_cases(*, conjugates: bool = True) -> list[tuple[str, Callable[[], Any]]]:
+    """Every derivation the report shows, each estimator, the block penalties, conjugates, envelopes, every theorem.
+
+    ``conjugates=False`` leaves out the conjugates and envelopes, whose listing
+    decides the convexity of every catalogue entry (and so warms caches that a
+    fresh process must not have before its timed call).
+    """
     from derive.report import _penalties
 
     cases: list[tuple[str, Callable[[], Any]]] = []
@@ -105,6 +113,9 @@ def derivation_cases() -> list[tuple[str, Callable[[], Any]]]:
     else:
         for entry in CATALOGUE:
             cases.append((f"catalogue: {entry.name}", entry.derive))
+    cases.extend(_block_cases())
+    if conjugates:
+        cases.extend(_conjugate_cases())
     try:
         from proofs import THEOREMS
     except Exception as exc:  # pragma: no cover - reported, not fatal
@@ -115,23 +126,99 @@ def derivation_cases() -> list[tuple[str, Callable[[], Any]]]:
     return cases
 
 
+def _block_cases() -> list[tuple[str, Callable[[], Any]]]:
+    """Every vector penalty of :data:`derive.block.BLOCK_CATALOGUE`."""
+    try:
+        from derive.block import BLOCK_CATALOGUE
+    except ImportError:
+        return []
+    return [(f"block: {e.name}", e.derive) for e in BLOCK_CATALOGUE]
+
+
+def _catalogue_case(kind: str, name: str) -> Callable[[], Any]:
+    """The conjugate (``kind="conjugate"``) or Moreau envelope (``"envelope"``) of the catalogue entry ``name``."""
+
+    def build() -> Any:
+        from derive.catalogue import entry
+        from derive.conjugate import conjugate, moreau_envelope
+        from derive.symbols import v, x
+
+        e = entry(name)
+        if kind == "conjugate":
+            return conjugate(e.penalty, x, sp.Symbol("y", real=True), assumptions=e.context)
+        return moreau_envelope(e.penalty, x, v, assumptions=e.context)
+
+    return build
+
+
+def _conjugate_cases() -> list[tuple[str, Callable[[], Any]]]:
+    """The conjugate and the Moreau envelope of every convex catalogue entry, and the power conjugates.
+
+    An entry whose conjugate or envelope the toolkit cannot derive stays in the
+    table as a failed row (with the time it took to fail).  Deciding convexity
+    warms caches, so a fresh process finds these cases by name
+    (:func:`_case_by_label`) without listing them.
+    """
+    try:
+        from derive.catalogue import CATALOGUE
+    except ImportError:
+        return []
+    convex = [e.name for e in CATALOGUE if e.convex is True]
+    cases = [(f"conjugate: {name}", _catalogue_case("conjugate", name)) for name in convex]
+    cases.extend(_power_conjugate_cases())
+    cases.extend((f"envelope: {name}", _catalogue_case("envelope", name)) for name in convex)
+    return cases
+
+
+def _power_conjugate_cases() -> list[tuple[str, Callable[[], Any]]]:
+    """:func:`derive.conjugate.power_conjugate` for a symbolic p and at the catalogue's powers."""
+    from derive.conjugate import power_conjugate
+
+    cases: list[tuple[str, Callable[[], Any]]] = [("conjugate: |x|^p (symbolic p)", lambda: power_conjugate())]
+    for p in (sp.Rational(4, 3), sp.Rational(3, 2), sp.Integer(3), sp.Integer(4)):
+        cases.append((f"conjugate: |x|^{p} (power_conjugate)", lambda p=p: power_conjugate(p)))  # type: ignore[misc]
+    return cases
+
+
+def _case_by_label(label: str) -> Callable[[], Any]:
+    """The case called ``label``; a catalogue conjugate or envelope without deciding convexity first."""
+    from derive.catalogue import names
+
+    kind, _, name = label.partition(": ")
+    if kind in ("conjugate", "envelope") and name in names():
+        return _catalogue_case(kind, name)
+    if kind == "conjugate":
+        return dict(_power_conjugate_cases())[label]
+    return dict(derivation_cases(conjugates=False))[label]
+
+
 def run_derivations(only: str = "") -> list[tuple[str, float | None, float | None, float | None, str]]:
     """``(label, cold CPU s, cold wall s, warm wall s, error)`` for every case (``only``: labels containing it)."""
     rows = []
     for label, build in derivation_cases():
         if only not in label:
             continue
-        try:
-            cpu, wall = time.process_time(), time.perf_counter()
-            build()
-            cold_cpu, cold_wall = time.process_time() - cpu, time.perf_counter() - wall
-            wall = time.perf_counter()
-            build()
-            warm = time.perf_counter() - wall
-            rows.append((label, cold_cpu, cold_wall, warm, ""))
-        except Exception as exc:
-            rows.append((label, None, None, None, f"{type(exc).__name__}: {str(exc)[:120]}"))
+        row = _timed(build)
+        rows.append((label, row["cpu"], row["wall"], row["warm"], row["error"]))
     return rows
+
+
+def _timed(build: Callable[[], Any]) -> dict[str, Any]:
+    """Cold (CPU, wall) and warm (wall) seconds of ``build``; on failure the time it took to fail and the error."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        build()
+    except Exception as exc:
+        return {
+            "cpu": time.process_time() - cpu,
+            "wall": time.perf_counter() - wall,
+            "warm": None,
+            "error": f"{type(exc).__name__}: {str(exc)[:120]}",
+        }
+    cold_cpu, cold_wall = time.process_time() - cpu, time.perf_counter() - wall
+    wall = time.perf_counter()
+    build()
+    return {"cpu": cold_cpu, "wall": cold_wall, "warm": time.perf_counter() - wall, "error": ""}
 
 
 def _time_case(label: str) -> dict[str, Any]:
@@ -140,16 +227,7 @@ def _time_case(label: str) -> dict[str, Any]:
 
     for module in _PRELOAD:
         importlib.import_module(module)
-    build = dict(derivation_cases())[label]
-    try:
-        cpu, wall = time.process_time(), time.perf_counter()
-        build()
-        cold_cpu, cold_wall = time.process_time() - cpu, time.perf_counter() - wall
-        wall = time.perf_counter()
-        build()
-        return {"cpu": cold_cpu, "wall": cold_wall, "warm": time.perf_counter() - wall, "error": ""}
-    except Exception as exc:
-        return {"cpu": None, "wall": None, "warm": None, "error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+    return _timed(_case_by_label(label))
 
 
 def run_fresh(only: str = "") -> list[tuple[str, float | None, float | None, float | None, str]]:
@@ -221,8 +299,10 @@ def format_derivations(
     lines = [f"Derivations (seconds; cold = first call {where}, CPU and wall; warm = second call, wall)"]
     lines.append(f"{'derivation':<40}{'cold CPU':>10}{'cold wall':>10}{'warm':>10}  CPU < 2 s")
     for label, cpu, wall, warm, error in rows:
-        if cpu is None:
+        if cpu is None or wall is None:
             lines.append(f"{label:<40}{'-':>10}{'-':>10}{'-':>10}  failed: {error}")
+        elif error:
+            lines.append(f"{label:<40}{cpu:>10.2f}{wall:>10.2f}{'-':>10}  failed: {error}")
         else:
             lines.append(f"{label:<40}{cpu:>10.2f}{wall:>10.2f}{warm:>10.1e}  {'yes' if cpu < 2 else 'NO'}")
     return "\n".join(lines)

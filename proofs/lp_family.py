@@ -187,7 +187,7 @@ def _vanishes(expr: sp.Expr) -> bool:
     if expr == 0:
         return True
     combined = sp.powsimp(sp.expand_power_base(sp.expand(expr)))
-    if combined == 0:
+    if combined == 0 or sp.expand(_combine_exponents(combined)) == 0:
         return True
     for attempt in (
         lambda: combined,
@@ -221,6 +221,31 @@ def _check_positive_via(expr: Any, substitution: Mapping, words: str, condition:
 def _limit(expr: sp.Expr, symbol: sp.Symbol, point: Any, side: str = "+") -> sp.Expr:
     """SymPy's (one-sided) limit, cached: the theorem meets the same limits in several parts."""
     return sp.limit(expr, symbol, point, side)
+
+
+def _combine_exponents(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every symbolic exponent put over a common denominator (``cancel``), then powers combined.
+
+    Powers of the same positive base then meet with one exponent:
+    ``(2 lambda r)^(-(r + 1)/(r + 1))`` becomes ``1/(2 lambda r)``.  An
+    identity (only exponents are rewritten); far cheaper than ``simplify``.
+    """
+    return sp.powsimp(
+        expr.replace(lambda e: e.is_Pow and not e.exp.is_Number, lambda e: sp.Pow(e.base, sp.cancel(e.exp)))
+    )
+
+
+def _solve_linear(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """The root of ``expr = 0`` in ``symbol``, for ``expr`` affine in it (``a symbol + b``, ``a != 0``): ``-b/a``.
+
+    Raises :class:`~derive.errors.VerificationError` if ``expr`` is not affine
+    in ``symbol`` or ``a`` is not shown nonzero.  The caller checks the root
+    (the claim it makes is a checked step).
+    """
+    slope = sp.diff(expr, symbol)
+    if slope.has(symbol) or slope.is_zero is not False:
+        raise VerificationError(f"{sp.sstr(expr)} is not affine in {symbol} with a nonzero slope")
+    return sp.cancel(-expr.subs(symbol, 0) / slope)
 
 
 def _check_limit(expr: Any, symbol: sp.Symbol, point: Any, side: str, want: Any) -> Check:
@@ -373,7 +398,8 @@ class JumpThreshold:
         e = _exponent(exponent)
         if not 0 < e < 1:
             raise ValidationError(f"exponent {e}: the jump threshold is derived for 0 < p < 1")
-        return tuple(sp.simplify(expr.subs(p, e)) for expr in (self.jump, self.threshold))  # type: ignore[return-value]
+        # at a rational p the powers evaluate on substitution (as simplify would leave them): no simplify needed
+        return tuple(sp.powsimp(expr.subs(p, e)) for expr in (self.jump, self.threshold))  # type: ignore[return-value]
 
 
 @functools.lru_cache(maxsize=1)
@@ -433,17 +459,15 @@ def jump_threshold() -> JumpThreshold:
         lambda: _check_equal_via(objective - value_at_zero, _xp * (h - v), below, words, context),
         condition=_xp > 0,
     )
-    # The two equations of the jump, each solved for v.
-    tie_v = sp.solve(sp.expand((objective - value_at_zero) / _xp).subs(below), v)
-    stationary_v = sp.solve(sp.diff(objective, _xp).subs(below), v)
-    if len(tie_v) != 1 or len(stationary_v) != 1:
-        raise VerificationError(f"expected one solution for v, got {tie_v} and {stationary_v}")
-    tie_v_p, stationary_v_p = (sp.simplify(s.subs(r, 1 - p)) for s in (tie_v[0], stationary_v[0]))
+    # The two equations of the jump, each affine in v (v^2/2 cancels in the first), solved for v.
+    tie_v = [_solve_linear(sp.expand((objective - value_at_zero) / _xp).subs(below), v)]
+    stationary_v = [_solve_linear(sp.diff(objective, _xp).subs(below), v)]
+    tie_v_p, stationary_v_p = (sp.powsimp(sp.expand(s.subs(r, 1 - p))) for s in (tie_v[0], stationary_v[0]))
     builder.claim(
         sp.Eq(lam * _xp**p + (_xp - v) ** 2 / 2, value_at_zero),
         "iff",
         sp.Eq(v, tie_v_p),
-        "part (c): equal value at x > 0 and at 0, solved for v (SymPy solve, linear in v after v^2/2 cancels)",
+        "part (c): equal value at x > 0 and at 0, solved for v (linear in v after v^2/2 cancels)",
         lambda: _check_equal_via(objective.subs(v, tie_v_p), value_at_zero.subs(v, tie_v_p), below, words, context),
         condition=_xp > 0,
     )
@@ -455,7 +479,7 @@ def jump_threshold() -> JumpThreshold:
         lambda: _check_equal_via(sp.diff(objective, _xp).subs(v, stationary_v_p), 0, below, words, context),
         condition=_xp > 0,
     )
-    difference = sp.simplify(stationary_v[0] - tie_v[0])
+    difference = sp.powsimp(sp.expand(stationary_v[0] - tie_v[0]))
     roots = sp.solve(difference, _xp)
     if len(roots) != 1:
         raise VerificationError(f"expected one positive jump point, got {roots}")
@@ -470,8 +494,8 @@ def jump_threshold() -> JumpThreshold:
         "satisfies both equations",
         lambda: _check_jump(jump_r, tie_v[0], stationary_v[0], objective.subs(below), words),
     )
-    threshold_r = sp.simplify(stationary_v[0].subs(_xp, jump_r))
-    ratio = sp.simplify(sp.powsimp(sp.expand_power_base(threshold_r / jump_r)))
+    # tau / x* = v(x*)/x* with v(x) of stationarity: its powers of x* combine once their exponents are cancelled
+    ratio = sp.factor(_combine_exponents(sp.powsimp(sp.expand(stationary_v[0] / _xp)).subs(_xp, jump_r)))
     threshold = sp.factor(ratio.subs(r, 1 - p)) * jump
     builder.claim(
         _TAU,
@@ -523,7 +547,7 @@ def jump_threshold() -> JumpThreshold:
         "part (c): the prox jumps at |v| = tau by x* > 0: the prox of lambda |x|^p for 0 < p < 1 is discontinuous",
         lambda: _check_positive_via(jump, below, words, context),
     )
-    fraction = sp.factor(sp.simplify(jump / threshold))
+    fraction = sp.factor(sp.powsimp(jump / threshold))
     builder.claim(
         _JUMP / _TAU,
         "=",

@@ -61,6 +61,8 @@ REFERENCES: dict[str, Callable[[Any, dict], Any]] = {
     "pinball": lambda t, p: _indicator(-p[b_pos] <= t <= p[a_pos]),
     # Beck 2017, sec. 4.4 (translation): (g(x - c))* = c y + g*(y)
     "abs-shift": lambda t, p: p[c] * t if abs(t) <= p[lam] else INF,
+    # Beck 2017, sec. 4.4: the conjugate of the indicator of a set is its support function; for {c}: c y
+    "point": lambda t, p: p[c] * t,
 }
 NAMES = list(REFERENCES)
 
@@ -150,6 +152,25 @@ def test_abs_conjugate_is_the_indicator_of_the_dual_ball(derived):
     """|x| gives the indicator of [-1, 1] (scaled: [-lambda, lambda]), exactly."""
     result = derived("abs").result
     assert result.subs(y, lam / 2) == 0 and result.subs(y, 2 * lam) is sp.oo and result.subs(y, -lam) == 0
+
+
+def test_fenchel_young_at_a_kink_is_checked(derived):
+    """The indicator of {c}: random x never lands in the domain; the equality is checked at the kink x = c."""
+    step = next(s for s in derived("point").steps if "Fenchel-Young" in s.reason)
+    assert "at a kink" in step.check.detail
+
+
+def test_wrong_conjugate_fails_fenchel_young_at_the_kink():
+    """Mutated: c y + 1 for the conjugate of the indicator of {c} (Beck's c y shifted) is rejected."""
+    from derive.conjugate import _check_fenchel_young_at_kinks
+    from derive.errors import VerificationError
+    from derive.penalties import analyse
+
+    e = entry("point")
+    structure = analyse(e.penalty, x, assumptions=e.context)
+    assert _check_fenchel_young_at_kinks(structure, y, c * y) > 0
+    with pytest.raises(VerificationError, match="Fenchel-Young equality fails at the kink"):
+        _check_fenchel_young_at_kinks(structure, y, c * y + 1)
 
 
 def test_envelope_of_abs_is_the_huber_function():

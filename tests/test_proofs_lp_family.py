@@ -257,3 +257,22 @@ def test_latex_compiles(theorem: Theorem, tmp_path) -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(importlib.import_module("proofs.lp_family"), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 5
+
+
+def test_cheap_rewrites_are_real_checks() -> None:
+    """The targeted rewrites that replace simplify: an identity vanishes, a mutated one does not; a non-affine
+    equation is refused by the linear solve."""
+    from derive.errors import VerificationError
+    from derive.symbols import v, x
+    from proofs.lp_family import _combine_exponents, _solve_linear, _vanishes, r
+
+    base = 2 * lam * r
+    identity = base ** (1 / (r + 1)) * base ** (r / (r + 1)) - base
+    assert _combine_exponents(identity) == 0
+    assert _vanishes(identity)
+    assert not _vanishes(identity + lam * r)  # mutated: off by lambda r
+    assert _solve_linear(3 * v - x, v) == x / 3
+    with pytest.raises(VerificationError, match="not affine"):
+        _solve_linear(v**2 - x, v)
+    with pytest.raises(VerificationError, match="not affine"):
+        _solve_linear(x - 1, v)
