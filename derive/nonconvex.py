@@ -313,20 +313,38 @@ def _evaluate(expr: Any, point: dict, implicit: list[Implicit]) -> Any:
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Candidate:
-    """A local minimiser of F on [0, oo) as a function of v, with the v where it is one."""
+    """A local minimiser of F on [0, oo) as a function of v, with the v where it is one.
+
+    ``lazy_energy`` is F along the candidate, ``g(x_c(v)) + (x_c(v) - v)^2/2``, or a function building it: for a
+    branch that is the root formula substituted into g, built only if a comparison needs it (:attr:`energy`).
+    """
 
     label: str
     order: int
     value: sp.Expr
     region: sp.Interval
-    energy: sp.Expr
+    lazy_energy: Any
     g_expr: sp.Expr
     interval: sp.Interval | None = None
     phi: sp.Expr | None = None
 
+    @functools.cached_property
+    def energy(self) -> sp.Expr:
+        """F along the candidate as a function of v (in terms of ``x^*`` for an implicit branch)."""
+        return self.lazy_energy if isinstance(self.lazy_energy, sp.Basic) else self.lazy_energy()
+
     @property
     def is_point(self) -> bool:
         return self.interval is None
+
+    @property
+    def implicit(self) -> bool:
+        """The minimiser has no closed form (a ``ConditionSet``); ``energy`` is then in terms of ``x^*``."""
+        return isinstance(self.value, sp.ConditionSet)
+
+    def energy_at(self, value: Any, at: Any, x: sp.Symbol) -> sp.Expr:
+        """F(value; at) = g(value) + (value - at)^2/2, for ``value`` this candidate's minimiser at v = ``at``."""
+        return self.g_expr.subs(x, value) + (value - at) ** 2 / 2
 
 
 def _clip_pieces(structure: PenaltyStructure, decide: _Decider) -> tuple[list[Piece], list[Breakpoint]]:
@@ -400,19 +418,48 @@ def _candidates(
     return found
 
 
+#: Steps h = 10^-k of :func:`_check_zero_region`, decreasing.  The neighbourhood where 0 is a local minimiser
+#: can be tiny: for lambda*|x|^p (0 < p < 1) F(h) >= F(0) exactly when h <= (lambda/v)^(1/(1 - p)), about 1e-10 at
+#: p = 3/4, lambda = 0.05, v = 15, so a fixed step of 1e-8 tests a point outside it.
+ZERO_STEPS: tuple[int, ...] = (8, 12, 16, 24, 32, 48, 64)
+#: The smallest steps of :data:`ZERO_STEPS` at which F(h) >= F(0) must hold at every point.
+ZERO_TAIL = 3
+
+
 def _check_zero_region(structure: PenaltyStructure, v: sp.Symbol, region: sp.Set) -> Check:
-    """At sample v in the region, F(h) >= F(0) for small h > 0 (numeric)."""
+    """At sample v in the region, F(h) >= F(0) for all small h > 0 (numeric).
+
+    0 is a local minimiser of F on [0, oo) when F(h) >= F(0) for h in (0, delta), for some delta > 0.  The
+    steps h = 10^-k (:data:`ZERO_STEPS`) are tried in decreasing order; the steps where F(h) < F(0) must all be
+    larger than those where F(h) >= F(0) (a failure below a success contradicts the claim for every delta), and
+    the :data:`ZERO_TAIL` smallest steps must succeed.  F(h) - F(0) is computed at 2k + 40 digits, so a difference
+    of order h (or h^2/2, at the end of the region) is resolved, and compared with the rounding noise of F(0).
+    A claimed region containing a v with F'(0+) = g'(0+) - v < 0 fails at every small step.
+    """
     x = structure.variable
     objective = structure.expr + (x - v) ** 2 / 2
     symbols = (objective.free_symbols | region.free_symbols | {v}) - {x}
     bounded = region if region.sup is not sp.S.Infinity else sp.Interval(region.inf, region.inf + 20)
     points = region_points(bounded, v, symbols, structure.assumptions, count=20)
+    largest_tail = len(ZERO_STEPS)
     for point in points:
-        at0 = _mp(objective, {**point, x: 0})
-        for h in (sp.Rational(1, 10**8), sp.Rational(1, 10**12)):
-            if _real(_mp(objective, {**point, x: h})) < _real(at0) - mpmath.mpf(10) ** -40:
-                raise VerificationError(f"0 is not a local minimiser at {point}")
-    return Check("numeric", "F(h) >= F(0) for h = 1e-8, 1e-12 at " + _numeric_detail(len(points), 0).split(", max")[0])
+        passed: list[bool] = []
+        for k in ZERO_STEPS:
+            with mpmath.workdps(2 * k + 40):
+                at0 = _real(_mp(objective, {**point, x: 0}))
+                gap = _real(_mp(objective, {**point, x: sp.Rational(1, 10**k)})) - at0
+                noise = mpmath.mpf(10) ** -(2 * k + 30) * max(1, abs(at0))
+                passed.append(bool(gap >= -noise))
+        first = passed.index(True) if True in passed else len(passed)
+        if not all(passed[first:]) or len(passed) - first < ZERO_TAIL:
+            failed = [f"1e-{k}" for k, ok in zip(ZERO_STEPS, passed, strict=True) if not ok]
+            raise VerificationError(f"0 is not a local minimiser at {point}: F(h) < F(0) for h = {', '.join(failed)}")
+        largest_tail = min(largest_tail, len(passed) - first)
+    return Check(
+        "numeric",
+        f"F(h) >= F(0) at every step h = 1e-k, k in {ZERO_STEPS}, from the first one that passes (at every point "
+        f"from h = 1e-{ZERO_STEPS[-largest_tail]} on) at " + _numeric_detail(len(points), 0).split(", max")[0],
+    )
 
 
 def _kink_candidate(
@@ -515,9 +562,27 @@ def _branches(
         region = sp.Interval.open(lo_v, hi_v)
         symbols = (phi.free_symbols | region.free_symbols | {v}) - {x}
         points = region_points(region, v, symbols, structure.assumptions, count=8)
-        solution = solve_stationarity(phi - v, x, sub, points, assumptions=structure.assumptions)
-        root = solution.root
         check_points = region_points(region, v, symbols, structure.assumptions, count=20)
+        try:
+            solution = solve_stationarity(phi - v, x, sub, points, assumptions=structure.assumptions)
+        except NoClosedFormError as exc:
+            found.append(
+                _implicit_branch(
+                    structure,
+                    piece,
+                    phi,
+                    curvature,
+                    sub,
+                    region,
+                    v,
+                    builder,
+                    check_points,
+                    str(exc),
+                    order + len(found),
+                )
+            )
+            continue
+        root = solution.root
         builder.claim(
             sp.Integer(0),
             "=",
@@ -527,7 +592,10 @@ def _branches(
             f"x* = {sp.sstr(root)} is a local minimiser ({solution.rule})",
             lambda root=root, points=check_points, sub=sub: _check_branch(phi - v, x, root, sub, points),
         )
-        energy = piece.expr.subs(x, root) + (root - v) ** 2 / 2
+
+        def energy(expr: sp.Expr = piece.expr, root: sp.Expr = root) -> sp.Expr:
+            return expr.subs(x, root) + (root - v) ** 2 / 2
+
         found.append(
             _Candidate(
                 f"the stationary point on {describe(sub, x)}",
@@ -541,6 +609,89 @@ def _branches(
             )
         )
     return found
+
+
+def _implicit_branch(
+    structure: PenaltyStructure,
+    piece: Piece,
+    phi: sp.Expr,
+    curvature: sp.Expr,
+    sub: sp.Interval,
+    region: sp.Interval,
+    v: sp.Symbol,
+    builder: DerivationBuilder,
+    points: list,
+    why: str,
+    order: int,
+) -> _Candidate:
+    """A branch whose stationary point has no closed form: the root of v = x + g'(x) on ``sub``, kept implicit.
+
+    On ``sub`` F'' = 1 + g'' > 0, so x + g'(x) - v is continuous and strictly increasing there; it runs from
+    ``region.start - v`` to ``region.end - v``, so for v in ``region`` it has exactly one root (intermediate value
+    theorem).  The value is ``ConditionSet(x*, x* + g'(x*) - v = 0, sub)``, a single point, evaluated by bisection
+    (:func:`_condition_set_value`) and by :mod:`derive.numeric_prox`.
+    """
+    x = structure.variable
+    xstar = sp.Symbol(f"{x.name}^*", real=True)
+    equation = phi - v
+    root = sp.ConditionSet(xstar, sp.Eq(equation.subs(x, xstar), 0), sub)
+    builder.claim(
+        sp.Integer(0),
+        "=",
+        equation.subs(x, xstar),
+        f"on {describe(sub, x)}: F'' = {sp.sstr(curvature)} > 0, so x + g'(x) - v is continuous and strictly "
+        f"increasing there, from {sp.sstr(region.start)} - v to {sp.sstr(region.end)} - v; no closed-form solution "
+        f"was found ({why}), so for {describe(region, v)} the stationary point x* is the unique root of this equation "
+        "on the sub-piece (intermediate value theorem), a local minimiser, evaluated by bisection",
+        lambda: _check_implicit_branch(equation, x, sub, points),
+        condition=sp.Contains(xstar, sub),
+    )
+    energy = piece.expr.subs(x, xstar) + (xstar - v) ** 2 / 2
+    return _Candidate(f"the stationary point on {describe(sub, x)}", order, root, region, energy, piece.expr, sub, phi)
+
+
+def _check_implicit_branch(equation: sp.Expr, x: sp.Symbol, sub: sp.Interval, points: list) -> Check:
+    """At v inside the region, the equation goes from < 0 to > 0 across the sub-piece (so a root exists there)."""
+    for point in points:
+        if not _changes_sign(equation, x, sub, point):
+            raise VerificationError(f"{equation} does not change sign on {sub} at {point}")
+    return Check("numeric", "a sign change on the sub-piece: " + _numeric_detail(len(points), 0).split(", max")[0])
+
+
+def _condition_set_value(root: sp.ConditionSet, point: dict) -> Any:
+    """The single element of ``ConditionSet(x, Eq(f(x), 0), interval)`` at ``point``, ``f`` increasing (bisection).
+
+    The bracket is the interval at ``point``, an infinite end pushed out by doubling until ``f`` changes sign;
+    the result is correct to about 1e-55 (relative), computed at 70 digits.
+    """
+    symbol, condition, base = root.args
+    parameters = tuple(sorted(_free(root), key=lambda s: s.name))
+    f = mpmath_function(condition.lhs - condition.rhs, (symbol, *parameters))
+    with mpmath.workdps(70):
+        args = [_real(_mp(point[p], {})) for p in parameters]
+        ends = [base.start.xreplace(point), base.end.xreplace(point)]
+        a = _real(_constant(ends[0])) if ends[0].is_finite else None
+        b = _real(_constant(ends[1])) if ends[1].is_finite else None
+        if a is None:
+            a = (b if b is not None else mpmath.mpf(0)) - 1
+            while f(a, *args) > 0:
+                a = 2 * a - (b if b is not None else 0)
+        if b is None:
+            b = a + 1
+            while f(b, *args) < 0:
+                b = 2 * b - a
+        for _ in range(400):
+            if b - a <= mpmath.mpf(10) ** -60 * max(1, abs(a)):
+                break
+            mid = (a + b) / 2
+            value = f(mid, *args)
+            if not value > 0 and not value < 0 and value != 0:  # nan: outside the domain
+                raise VerificationError(f"{root} cannot be evaluated at {point}")
+            if value < 0:
+                a = mid
+            else:
+                b = mid
+        return (a + b) / 2
 
 
 def _check_branch(equation: sp.Expr, x: sp.Symbol, root: sp.Expr, sub: sp.Interval, points: list) -> Check:
@@ -602,11 +753,19 @@ def _crossing(
             roots = [sp.simplify(phi.subs(x, solution.root))]
             decide.at_crossing[roots[0]] = sp.simplify(solution.root)
         except NoClosedFormError:
+            if j.implicit:
+                raise UnsupportedPenaltyError(
+                    f"neither {j.label} nor its crossing with {c.label} has a closed form"
+                ) from None
             parameters = tuple(sorted(symbols, key=lambda s: s.name))
             symbol = tau(*parameters)
             decide.implicit.append(Implicit(symbol, difference, x, j.interval, phi))
             roots = [symbol]
     elif not (c.is_point and not j.is_point):
+        if c.implicit or j.implicit:
+            raise UnsupportedPenaltyError(
+                f"comparing {c.label} with {j.label} needs F along a stationary point with no closed form"
+            )
         # F_c - F_j = 0 for v: over a common denominator and factored first (cheap; the same roots as after
         # simplify for every penalty of the catalogue), else simplified
         found = _solve_real(sp.factor(sp.together(c.energy - j.energy)), v)
@@ -673,6 +832,8 @@ def _sweep(
         raise UnsupportedPenaltyError("no candidate minimiser at v = 0")
     current = active[0]
     for other in active[1:]:
+        if current.implicit or other.implicit:
+            raise UnsupportedPenaltyError("two candidates at v = 0, one without a closed form: cannot compare them")
         if decide.less(other.energy.subs(v, 0), current.energy.subs(v, 0)):
             current = other
     start, start_closed = sp.Integer(0), True
@@ -750,6 +911,8 @@ def _mirror_cases(segments: list[_Segment], jumps: list[_Jump], v: sp.Symbol) ->
     for value, region in reversed(positive):
         if isinstance(value, sp.FiniteSet):
             mirrored_value: Any = sp.FiniteSet(*[-e for e in value.args])
+        elif isinstance(value, sp.ConditionSet):
+            mirrored_value = _mirror_root(value, v)
         else:
             mirrored_value = -value.subs(v, -v)
         if isinstance(region, sp.FiniteSet):
@@ -759,6 +922,14 @@ def _mirror_cases(segments: list[_Segment], jumps: list[_Jump], v: sp.Symbol) ->
         negative.append((mirrored_value, mirrored_region))
     cases = [*negative, zero_case, *positive]
     return _merge(cases, v)
+
+
+def _mirror_root(root: sp.ConditionSet, v: sp.Symbol) -> sp.ConditionSet:
+    """-x*(-v) for x*(v) the root of f(x; v) = 0 on I: the root of -f(-y; -v) = 0 on -I (increasing in y too)."""
+    symbol, condition, base = root.args
+    f = condition.lhs - condition.rhs
+    mirrored = -f.xreplace({symbol: -symbol}).subs(v, -v)
+    return sp.ConditionSet(symbol, sp.Eq(sp.expand(mirrored), 0), sp.Interval(-base.end, -base.start, True, True))
 
 
 def _equal_values(first: Any, second: Any) -> bool:
@@ -850,6 +1021,9 @@ def _check_global(
     worst = 0.0
     for point in points:
         branch = _decided_branch(selection, point)  # thresholds are computed only where the branch has them
+        roots = branch.atoms(sp.ConditionSet) if isinstance(branch, sp.Basic) else set()
+        if roots:  # stationary points with no closed form: their values, by bisection
+            branch = branch.xreplace({r: sp.Float(_condition_set_value(r, point), 70) for r in roots})
         star = _real(_mp(*_with_thresholds(branch, point, implicit)) if _has_tau(branch) else _mp(branch, point))
         f_star = _real(_mp(objective, {**point, x: star}))
         w = float(point[v])
@@ -891,10 +1065,12 @@ def _decided_branch(expr: Any, point: dict) -> Any:
     return expr
 
 
-def _check_tie(jump: _Jump, candidates: tuple[_Candidate, _Candidate], v: sp.Symbol, implicit: list, context) -> Check:
+def _check_tie(
+    jump: _Jump, candidates: tuple[_Candidate, _Candidate], v: sp.Symbol, implicit: list, context: Any, x: sp.Symbol
+) -> Check:
     """F is the same at both minimisers at the jump (symbolic, else numeric)."""
     low, high = candidates
-    difference = low.energy.subs(v, jump.at) - high.energy.subs(v, jump.at)
+    difference = low.energy_at(jump.low, jump.at, x) - high.energy_at(jump.high, jump.at, x)
     heavy = difference.has(sp.cos, sp.acos, sp.cosh, sp.acosh) or _radicals(difference) > 6
     if not _has_tau(jump.at) and not heavy and shown_zero(difference):
         return Check("symbolic", "F(x_low; s) - F(x_high; s) simplifies to 0")
@@ -943,11 +1119,17 @@ def _why_not_convex(structure: PenaltyStructure) -> str:
     return "the global route was requested"
 
 
+@functools.lru_cache(maxsize=256)
+def _growth(expr: sp.Expr, x: sp.Symbol, end: Any) -> sp.Expr:
+    """``lim g(x) + x^2/2`` as ``x -> end`` (memoised: the route and its existence check both need it)."""
+    return sp.limit(expr + x**2 / 2, x, end)
+
+
 def _check_existence(structure: PenaltyStructure) -> Check:
     """Coercive (limits of g + x^2/2 at +-oo are +oo) and lower semicontinuous at every breakpoint."""
     x = structure.variable
     for outer, end in ((structure.pieces[-1], sp.oo), (structure.pieces[0], -sp.oo)):
-        if outer.finite and sp.limit(outer.expr + x**2 / 2, x, end) is not sp.S.Infinity:
+        if outer.finite and _growth(outer.expr, x, end) is not sp.S.Infinity:
             raise VerificationError(f"g(x) + x^2/2 does not tend to +oo as x -> {end}")
     for i, k in enumerate(structure.breakpoints):
         if k.value is sp.oo:
@@ -988,7 +1170,7 @@ def _route_steps(structure: PenaltyStructure, builder: DerivationBuilder) -> Non
         outer = structure.pieces[-1] if side > 0 else structure.pieces[0]
         if not outer.finite:
             continue
-        growth = sp.limit(outer.expr + x**2 / 2, x, end)
+        growth = _growth(outer.expr, x, end)
         if growth is not sp.S.Infinity:
             raise NonConvexError(
                 f"{expr} is not convex and g(x) + (x - v)^2/2 does not tend to +oo as x -> {end} (limit {growth}): "
@@ -1167,7 +1349,7 @@ def _assemble(
             f"{sp.sstr(jump.high)} ({nxt.candidate.label}): F takes the same value at both, so the prox is "
             "set-valued there",
             lambda jump=jump, seg=seg, nxt=nxt: _check_tie(
-                jump, (seg.candidate, nxt.candidate), v, decide.implicit, structure.assumptions
+                jump, (seg.candidate, nxt.candidate), v, decide.implicit, structure.assumptions, x
             ),
             words=f"F({sp.sstr(jump.low)}) = F({sp.sstr(jump.high)}) at v = {sp.sstr(jump.at)}",
         )

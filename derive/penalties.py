@@ -93,7 +93,13 @@ class PenaltyStructure:
         """Three-valued: is g'' >= 0 on the open interval of ``piece``?"""
         if not piece.finite:
             return True
-        second = sp.simplify(sp.diff(piece.expr, self.variable, 2))
+        raw = sp.diff(piece.expr, self.variable, 2)
+        # the assumptions often decide the raw derivative (lambda*x**(p-2)*...): simplify only if they do not
+        if raw.is_nonnegative:
+            return True
+        if raw.is_negative:
+            return False
+        second = sp.simplify(raw)
         if second.is_nonnegative:
             return True
         if second.is_negative:
@@ -108,7 +114,9 @@ class PenaltyStructure:
         for sub in ([lo + t] if lo is not sp.S.NegativeInfinity else []) + (
             [hi - t] if hi is not sp.S.Infinity else []
         ):
-            shifted = sp.simplify(second.subs(self.variable, sub))
+            shifted = second.subs(self.variable, sub)
+            if shifted.is_nonnegative is None and shifted.is_negative is None:
+                shifted = sp.simplify(shifted)
             if shifted.is_nonnegative and (lo is sp.S.NegativeInfinity or hi is sp.S.Infinity):
                 return True
             if shifted.is_negative and (lo is sp.S.NegativeInfinity or hi is sp.S.Infinity):
@@ -445,7 +453,10 @@ def _one_sided(piece: Piece, variable: sp.Symbol, point: sp.Expr, side: str) -> 
     if not piece.finite:
         return sp.S.NegativeInfinity if side == "-" else sp.S.Infinity
     derivative = sp.diff(piece.expr, variable)
-    value = sp.simplify(derivative.subs(variable, point))
+    raw = derivative.subs(variable, point)
+    if raw.has(sp.nan, sp.zoo) or raw.is_finite is False:  # simplify would not make it finite: the limit
+        return sp.limit(derivative, variable, point, dir=side)
+    value = sp.simplify(raw)
     if value.has(sp.nan, sp.zoo) or not value.is_finite:
         value = sp.limit(derivative, variable, point, dir=side)
     return value

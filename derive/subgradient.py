@@ -47,7 +47,9 @@ def _require_convex(structure: PenaltyStructure, builder: DerivationBuilder) -> 
     drops, or the piece with g'' < 0); one whose convexity SymPy cannot decide raises
     :class:`AssumptionError` naming the assumption that would decide it (``positive=True`` on a parameter).
     """
-    verdict = structure.convex
+    from .prox import convexity  # memoised by the structure: decided once for the verdict and the check
+
+    verdict = convexity(structure)
     if verdict is not True:
         why = "the subdifferential and the convex prox need a convex penalty"
         try:
@@ -64,7 +66,7 @@ def _require_convex(structure: PenaltyStructure, builder: DerivationBuilder) -> 
         "text",
         None,
         "each piece has g'' >= 0 and g'(k-) <= g'(k+) at every breakpoint k",
-        lambda: check_true(lambda: structure.convex, "convexity decided piece by piece"),
+        lambda: check_true(lambda: convexity(structure), "convexity decided piece by piece"),
         words="g is convex",
     )
 

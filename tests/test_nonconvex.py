@@ -513,3 +513,151 @@ def test_thresholds_are_arguments_of_one_compiled_function():
     assert abs(value - 5) < mpmath.mpf(10) ** -40
     with pytest.raises(VerificationError, match="no defining equation"):
         _evaluate(expr, {lam: sp.Integer(4), v: sp.Integer(1)}, [])
+
+
+# ---------------------------------------------------------------------------
+# The bridge family lambda*|x|^p, 0 < p < 1 (issue 3): closed-form and implicit branches
+# ---------------------------------------------------------------------------
+BRIDGE_EXPONENTS = [sp.Rational(1, 2), sp.Rational(2, 3), sp.Rational(3, 4), sp.Rational(1, 3), sp.Rational(1, 10)]
+
+
+def bridge_threshold(exponent: Any, weight: Any) -> mpmath.mpf:
+    """Where the prox of ``weight*|x|^p`` (0 < p < 1) jumps from 0, as published.
+
+    Marjanovic and Solo, "On l_q optimization and matrix completion", IEEE Trans. Signal Process. 60(11), 2012:
+    ``tau = (2 - p) (2 (1 - p))^((p - 1)/(2 - p)) lambda^(1/(2 - p))``.
+    """
+    e, w = mpmath.mpf(exponent.p) / exponent.q, mpmath.mpf(weight)
+    return (2 - e) * (2 * (1 - e)) ** ((e - 1) / (2 - e)) * w ** (1 / (2 - e))
+
+
+@pytest.fixture(scope="module")
+def bridge() -> Callable[[sp.Rational], Any]:
+    cache: dict[sp.Rational, Any] = {}
+
+    def get(exponent: sp.Rational) -> Any:
+        if exponent not in cache:
+            cache[exponent] = prox(lam * sp.Abs(x) ** exponent, x, v, route="global")
+        return cache[exponent]
+
+    return get
+
+
+def _bisect_root(root: sp.ConditionSet) -> mpmath.mpf:
+    """The root of a concrete ``ConditionSet(y, Eq(f(y), 0), (a, b))`` with f increasing (written here)."""
+    symbol, condition, base = root.args
+    f = sp.lambdify(symbol, condition.lhs - condition.rhs, "mpmath")
+    with mpmath.workdps(80):
+        a = mpmath.mpf(sp.N(base.start, 90)) if base.start.is_finite else None
+        b = mpmath.mpf(sp.N(base.end, 90)) if base.end.is_finite else None
+        a = a if a is not None else b - 1
+        b = b if b is not None else a + 1
+        while f(a) > 0:
+            a -= 2 * (b - a)
+        while f(b) < 0:
+            b += 2 * (b - a)
+        for _ in range(300):
+            mid = (a + b) / 2
+            a, b = (mid, b) if f(mid) < 0 else (a, mid)
+        return (a + b) / 2
+
+
+def evaluate_with_roots(d: Any, point: dict) -> mpmath.mpf:
+    """The derived selection at an exact point; a stationary point left as an equation is solved by bisection."""
+    value = d.extra("selection").xreplace(point)  # subs would not reach v inside a ConditionSet's equation
+    if isinstance(value, sp.ConditionSet):
+        return _bisect_root(value)
+    return mpmath.mpf(sp.N(value, 60))
+
+
+@pytest.mark.parametrize("exponent", BRIDGE_EXPONENTS, ids=str)
+def test_bridge_matches_global_brute_force(exponent, bridge, rng):
+    """lambda*|x|^p against the brute-force global minimiser at 16 seeded points, ties excluded (1e-10)."""
+    d = bridge(exponent)
+    e = float(exponent)
+    checked = 0
+    while checked < 16:
+        w = _positive(rng)
+        point = {lam: w, v: sp.Rational(rng.randint(-10000, 10000), 1000)}
+        weight = mpmath.mpf(w.p) / w.q
+        if abs(abs(mpmath.mpf(point[v])) - bridge_threshold(exponent, weight)) <= TIE:
+            continue
+        got = evaluate_with_roots(d, point)
+        want = global_minimiser(
+            lambda t, wf=float(w): wf * np.abs(t) ** e,
+            lambda t, wm=weight: wm * abs(t) ** (mpmath.mpf(exponent.p) / exponent.q),
+            point[v],
+            [0],
+        )
+        assert abs(got - want) <= TOLERANCE * max(1, abs(want)), f"p = {exponent} at {point}: {got} vs {want}"
+        checked += 1
+
+
+@pytest.mark.parametrize("exponent", BRIDGE_EXPONENTS, ids=str)
+def test_bridge_threshold_matches_the_published_formula(exponent, bridge):
+    d = bridge(exponent)
+    assert d.extra("route") == "global"
+    for weight in (sp.Rational(1, 20), sp.Integer(1), sp.Rational(37, 10)):
+        derived_value = mpmath.mpf(sp.N(d.extra("threshold").subs(lam, weight), 60))
+        assert abs(derived_value - bridge_threshold(exponent, weight)) <= mpmath.mpf(10) ** -40
+
+
+def test_bridge_without_closed_form_keeps_the_stationary_point_as_an_equation(bridge):
+    """p = 3/4: v = x + (3/4) lambda x^(-1/4) is a quintic in x^(1/4) (no radicals): the branch is a ConditionSet."""
+    d = bridge(sp.Rational(3, 4))
+    roots = d.extra("selection").atoms(sp.ConditionSet)
+    assert len(roots) == 2  # the branch on v > tau and its mirror image on v < -tau
+    assert any("no closed-form solution" in step.reason for step in d.steps)
+    assert any(step.check.detail.startswith("a sign change on the sub-piece") for step in d.steps)
+    # the tie at the threshold: F(0) = F(x_tau), x_tau = (2 lambda (1 - p))^(1/(2 - p)) (Marjanovic and Solo)
+    tau = d.extra("threshold")
+    tied = d.result.subs(v, tau)
+    assert isinstance(tied, sp.FiniteSet) and len(tied) == 2 and 0 in tied
+    (jump,) = [e for e in tied.args if e != 0]
+    assert sp.simplify(jump - (lam / 2) ** sp.Rational(4, 5)) == 0
+
+
+def test_zero_region_check_resolves_a_tiny_neighbourhood():
+    """The former failure: at lambda = 51/1000, v = 364/25, 0 is a local minimiser of lambda|x|^(3/4) + (x - v)^2/2
+    only for h < (lambda/v)^4 ~ 1.5e-10 (F(1e-8) < F(0)); the check must accept it and name no false failure."""
+    from derive.nonconvex import _check_zero_region
+    from derive.penalties import analyse
+
+    structure = analyse(lam * sp.Abs(x) ** sp.Rational(3, 4), x)
+    check = _check_zero_region(structure, v, sp.Interval(0, sp.oo, False, True))
+    assert check.method == "numeric"
+    at = {lam: sp.Rational(51, 1000), v: sp.Rational(364, 25)}
+    objective = (lam * x ** sp.Rational(3, 4) + (x - v) ** 2 / 2).subs(at)
+    with mpmath.workdps(80):
+        f = sp.lambdify(x, objective, "mpmath")
+        assert f(mpmath.mpf("1e-8")) < f(0)  # the old fixed step lies outside the neighbourhood
+        assert f(mpmath.mpf("1e-12")) > f(0)
+
+
+@pytest.mark.parametrize(
+    "penalty, region",
+    [
+        (lam * sp.Abs(x), sp.Interval(0, sp.oo, False, True)),  # 0 is a minimiser only for v <= lambda
+        (lam * sp.Abs(x), sp.Interval(0, 2 * lam)),
+        (lam * sp.Abs(x) ** sp.Rational(3, 2), sp.Interval(0, 1)),  # g'(0+) = 0: only v <= 0
+    ],
+)
+def test_zero_region_check_rejects_a_wrong_region(penalty, region):
+    """Mutations: a region containing v with F'(0+) = g'(0+) - v < 0 fails at every small step."""
+    from derive.nonconvex import _check_zero_region
+    from derive.penalties import analyse
+
+    with pytest.raises(VerificationError, match="0 is not a local minimiser"):
+        _check_zero_region(analyse(penalty, x), v, region)
+
+
+def test_implicit_branch_check_rejects_a_wrong_sub_piece():
+    """Mutation: on (0, x0), where F'' < 0, x + g'(x) - v does not go from < 0 to > 0: the check fails."""
+    from derive.nonconvex import _check_implicit_branch
+
+    equation = x + sp.Rational(3, 4) * lam * x ** sp.Rational(-1, 4) - v
+    x0 = (sp.Rational(3, 16) * lam) ** sp.Rational(4, 5)  # 1 + g'' = 0
+    points = [{lam: sp.Integer(1), v: sp.Integer(3)}, {lam: sp.Rational(1, 2), v: sp.Integer(2)}]
+    _check_implicit_branch(equation, x, sp.Interval.open(x0, sp.oo), points)
+    with pytest.raises(VerificationError, match="does not change sign"):
+        _check_implicit_branch(equation, x, sp.Interval.open(0, x0), points)
