@@ -873,6 +873,12 @@ def check_member(element: Any, region: Any, *, condition: Any = sp.true) -> Chec
                 lo, hi = sp.N(concrete.start, DIGITS), sp.N(concrete.end, DIGITS)
                 slack = TOLERANCE * max(1, abs(value))
                 inside = (lo - slack <= value) and (value <= hi + slack)
+        elif isinstance(concrete, sp.FiniteSet) and all(m.is_real for m in concrete.args):
+            # a rounded value is never equal to an irrational or non-binary member: compare exactly first,
+            # then within the tolerance used for interval ends
+            exact = at_point(element, point)
+            slack = TOLERANCE * max(1, abs(value))
+            inside = exact in concrete.args or any(abs(value - sp.N(m, DIGITS)) <= slack for m in concrete.args)
         else:
             inside = decide(concrete.contains(value)) is True
         if not inside:

@@ -18,14 +18,28 @@ Thm 23.5), so
 Two identities are checked on each conjugate, neither used to derive it: the
 **Fenchel–Young equality** ``g(x) + g*(y) = x y`` for ``y ∈ ∂g(x)`` (at
 seeded points), and the **Moreau decomposition**
-``prox_g(v) + prox_{g*}(v) = v`` (Moreau 1965; Beck 2017, Thm 6.45), with
-``prox_{g*}`` derived by :func:`derive.prox.prox` from the conjugate's
-expression.  A case value is tidied with the sign of y on its region (``(y^3)^(4/3)``
+``prox_g(v) + prox_{g*}(v) = v`` (Moreau 1965; Beck 2017, Thm 6.45).  When
+every function of y in g* acts on an affine or monomial argument, ``prox_{g*}``
+is derived by :func:`derive.prox.prox` from the conjugate's expression, with
+convexity cited (``convex_by``: a conjugate is convex and lower semicontinuous,
+Rockafellar 1970, Thm 12.2), and the sum is checked at seeded points.  When g*
+is built on the inverse of a non-affine g' (a radical of a sum for the log
+barrier with a ridge, LambertW of an exponential for the entropy with a ridge,
+the log of a ratio for log cosh), where SymPy's general solvers are slow or fail,
+or when that derivation fails, ``prox_{g*}(v) = v - prox_g(v)`` is checked on
+g*'s own objective instead: at seeded points u = v - prox_g(v) satisfies the
+first-order conditions ``G'(u-) <= 0 <= G'(u+)`` of ``G(u) = g*(u) + (u - v)^2/2``
+at 60 digits (for log cosh, whose prox has no closed form, with the prox solved
+by bracketed root finding), which for convex g* makes u its prox.
+
+A case value is tidied with the sign of y on its region (``(y^3)^(4/3)``
 becomes ``y^4``), and two cases meeting at 0 that are one even formula are joined
 into a formula in ``|y|``; both are checked steps.  :func:`power_conjugate`
 derives the Legendre transform of ``lambda*|x|^p`` for a symbolic ``p > 1``,
-with the conjugate exponent ``q = p/(p - 1)``.  :func:`moreau_envelope` derives ``min_x g(x) + (x - v)^2/2`` from
-the prox cases (the envelope of ``lambda|x|`` is the Huber function).
+with the conjugate exponent ``q = p/(p - 1)``.  :func:`moreau_envelope` derives
+``min_x g(x) + (x - v)^2/2`` from the prox cases (the envelope of ``lambda|x|``
+is the Huber function); a prox without a closed form (log cosh) raises
+:class:`~derive.errors.NoClosedFormError` saying so.
 """
 
 from __future__ import annotations
@@ -35,17 +49,30 @@ from typing import Any
 
 import mpmath
 import sympy as sp
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
 
-from .checks import SEED, check_equal, sample_points
+from .checks import SEED, check_equal, evaluate_mpmath, sample_points
 from .core import Check, Derivation, DerivationBuilder
 from .errors import AssumptionError, NoClosedFormError, VerificationError
-from .notation import Penalty
+from .notation import Penalty, Prox
 from .penalties import PenaltyStructure, analyse, compare
 from .printing.text import expr_to_text
-from .prox import _limit, _member_check, _mp, _real, prox, region_points, solve_stationarity
+from .prox import (
+    _check_optimal,
+    _limit,
+    _member_check,
+    _mp,
+    _real,
+    prox,
+    region_points,
+    solve_stationarity,
+)
 from .subgradient import describe, piecewise_from_cases, subdifferential_steps
 
-__all__ = ["conjugate", "moreau_envelope", "power_conjugate"]
+__all__ = ["conjugate", "moreau_envelope", "power_conjugate", "CONJUGATE_CONVEX"]
+
+#: Why the prox of a conjugate may take the convex route without deciding convexity from g*'s expression.
+CONJUGATE_CONVEX = "g* is a convex conjugate: convex and lower semicontinuous (Rockafellar 1970, Thm 12.2)"
 
 
 def _region(lo: Any, hi: Any, left_open: bool, right_open: bool) -> sp.Set:
@@ -145,9 +172,12 @@ def _tidy(value: Any, y: sp.Symbol, region: sp.Set, context: Any) -> Any:
     ``(y^3)^(4/3)`` and ``|y|``; on a region of both signs the value is
     rewritten in ``|y|`` when it is even (the same simplified form at t and
     -t).  Only a candidate with fewer operations is returned; the caller
-    checks it equal to the value (a step of the derivation).
+    checks it equal to the value (a step of the derivation).  A value that is not
+    :func:`_plain` is returned as it is.
     """
-    if value is sp.oo or not isinstance(value, sp.Expr) or not value.has(y):
+    if value is sp.oo or not isinstance(value, sp.Expr) or not value.has(y) or not _plain(value, y):
+        # a value built on the inverse of a non-affine function (a radical of a sum, LambertW, log of a
+        # ratio) is left as derived: simplify seldom shortens it, and slowly
         return value
     t = sp.Dummy("t", positive=True)
     side = _one_signed(region, context)
@@ -242,6 +272,12 @@ def _merge(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> list[tuple[Any, sp.
     return out
 
 
+def _exp_form(value: Any) -> Any:
+    """``value`` with hyperbolic functions written through exp (the same function; SymPy's limits of
+    ``cosh(log(r))`` are slow, of the exponential form fast)."""
+    return value.rewrite(sp.exp) if value.has(HyperbolicFunction) else value
+
+
 def _close_ends(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> list[tuple[Any, sp.Set]]:
     """Add ``+oo`` beyond the range of the subdifferential and the lsc value at a finite open end."""
     first_value, first = cases[0]
@@ -251,7 +287,7 @@ def _close_ends(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> list[tuple[Any
     end = last.args[0] if isinstance(last, sp.FiniteSet) else last.end
     if start is not sp.S.NegativeInfinity:
         if isinstance(first, sp.Interval) and first.left_open:
-            edge = sp.limit(first_value, y, start, "+")
+            edge = sp.limit(_exp_form(first_value), y, start, "+")
             if edge.is_finite:
                 out[0] = (first_value, sp.Interval(start, first.end, False, first.right_open))
                 if sp.simplify(first_value.subs(y, start) - edge) != 0:
@@ -260,7 +296,7 @@ def _close_ends(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> list[tuple[Any
         out.insert(0, (sp.oo, sp.Interval.open(-sp.oo, start)))
     if end is not sp.S.Infinity:
         if isinstance(last, sp.Interval) and last.right_open:
-            edge = sp.limit(last_value, y, end, "-")
+            edge = sp.limit(_exp_form(last_value), y, end, "-")
             if edge.is_finite:
                 index = len(out) - 1
                 out[index] = (last_value, sp.Interval(last.start, end, last.left_open, False))
@@ -269,6 +305,28 @@ def _close_ends(cases: list[tuple[Any, sp.Set]], y: sp.Symbol) -> list[tuple[Any
                     out.append((edge, sp.FiniteSet(end)))
         out.append((sp.oo, sp.Interval.open(end, sp.oo)))
     return out
+
+
+def _case_value(cases: list, y: sp.Symbol, point: dict, slope: Any) -> Any:
+    """g*(slope) (mpmath) from the case whose region holds ``slope`` at the parameters of ``point``.
+
+    At a shared end (within 1e-45) a finite case is preferred to ``+oo`` (g* is lower semicontinuous and the
+    finite case is closed there); None for a case left as an equation.
+    """
+    tolerance = mpmath.mpf(10) ** -45 * (1 + abs(slope))
+    found: list[Any] = []
+    for value, region in cases:
+        start, end, _, _ = _ends(region)
+        lo = -mpmath.inf if start is sp.S.NegativeInfinity else _real(_mp(start, point))
+        hi = mpmath.inf if end is sp.S.Infinity else _real(_mp(end, point))
+        if lo - tolerance <= slope <= hi + tolerance:
+            found.append(value)
+    finite = [value for value in found if value is not sp.oo]
+    if not finite:
+        return mpmath.inf
+    if finite[0].has(sp.ConditionSet):
+        return None
+    return _real(_mp(finite[0], {**point, y: slope}))
 
 
 def _check_fenchel_young(structure: PenaltyStructure, cases: list, y: sp.Symbol, result: Any) -> Check:
@@ -289,12 +347,17 @@ def _check_fenchel_young(structure: PenaltyStructure, cases: list, y: sp.Symbol,
         if piece_derivative is None:
             continue
         slope = piece_derivative.subs(point)
-        at = {**point, y: slope}
-        conj = result.subs({k: val for k, val in at.items() if k != x})
-        if conj.has(sp.ConditionSet):
-            continue
         with mpmath.workdps(60):
-            gap = _real(_mp(structure.expr, point)) + _real(_mp(conj, {})) - _real(_mp(x * slope, point))
+            if slope.is_Rational:  # exact: the conditions of the Piecewise are decided on rationals
+                conj = result.subs({**{k: val for k, val in point.items() if k != x}, y: slope})
+                if conj.has(sp.ConditionSet):
+                    continue
+                conj_value = _real(_mp(conj, {}))
+            else:  # g*(y) at a transcendental slope: the case is chosen and evaluated numerically
+                conj_value = _case_value(cases, y, point, _real(_mp(slope, {})))
+                if conj_value is None:
+                    continue
+            gap = _real(_mp(structure.expr, point)) + conj_value - _real(_mp(x * slope, point))
         if abs(gap) > 1e-40 * (1 + abs(value)):
             raise VerificationError(f"Fenchel-Young equality fails at {point}: gap {gap}")
         equalities += 1
@@ -359,6 +422,168 @@ def _check_moreau(structure: PenaltyStructure, own: Derivation, dual: Derivation
     return Check("numeric", f"{len(points)} seeded points, 60 digits, max rel. error {float(worst):.1e}")
 
 
+def _simple_argument(expr: Any, y: sp.Symbol) -> bool:
+    """``expr`` is affine in y (``c0 + c1*y``), a monomial ``c*y^k`` or ``c*|y|^k``, or the |.| of one."""
+    if isinstance(expr, sp.Abs):
+        expr = expr.args[0]
+    if not isinstance(expr, sp.Expr):
+        return False
+    if expr.is_polynomial(y) and sp.Poly(expr, y).degree() <= 1:
+        return True
+    _, dependent = expr.as_independent(y, as_Add=False)
+    base = dependent.base if isinstance(dependent, sp.Pow) and not dependent.exp.has(y) else dependent
+    return base == y or base == sp.Abs(y)
+
+
+def _plain(expr: Any, y: sp.Symbol) -> bool:
+    """Every function and fractional power of y in ``expr`` acts on an affine or monomial argument.
+
+    As in ``|y|^(4/3)``, ``exp(y/lambda - 1)``, ``log(-lambda/y)``: the class whose prox the convex algorithm
+    solves in closed form without SymPy's general solvers.  False for a radical of a sum
+    (``sqrt(y^2 + 4 lambda mu)``), ``LambertW`` of an exponential, ``log`` of a ratio.
+    """
+    for node in sp.preorder_traversal(expr):
+        if not node.has(y):
+            continue
+        if isinstance(node, sp.Pow) and not node.exp.is_Integer:
+            if node.exp.has(y) or not _simple_argument(node.base, y):
+                return False
+        elif isinstance(node, sp.Function) and not isinstance(node, sp.Abs | sp.Piecewise):
+            if not all(_simple_argument(arg, y) for arg in node.args if arg.has(y)):
+                return False
+    return True
+
+
+def _edges(cases: Any) -> tuple[Any, ...]:
+    """The finite ends of the regions of the cases (the breakpoints of g*), in order, without repeats."""
+    out: list[Any] = []
+    for _, region in cases:
+        start, end, _, _ = _ends(region)
+        for point in (start, end):
+            if point.is_infinite is not True and all(point != p for p in out):
+                out.append(point)
+    return tuple(out)
+
+
+def _dual_by_moreau(
+    structure: PenaltyStructure, cases: Any, result: Any, own: Derivation, x: sp.Symbol, y: sp.Symbol, v: sp.Symbol
+) -> Derivation:
+    """``prox_{g*}(v) = v - prox_g(v)`` (Beck 2017, Thm 6.45), checked against g*'s own prox objective.
+
+    The check does not assume the decomposition: at seeded points u = v - prox_g(v) (the cases left as an
+    equation solved by bisection) must satisfy the first-order conditions ``G'(u-) <= 0 <= G'(u+)`` of
+    ``G(u) = g*(u) + (u - v)^2/2`` at 60 digits, with g* the derived conjugate, convex (Rockafellar 1970,
+    Thm 12.2), so that u is its unique minimiser.
+    """
+    conj = result.subs(y, x)
+    shown = Prox(Penalty("g^*", conj, x), x, v)
+    builder = DerivationBuilder(
+        f"The proximal operator of {expr_to_text(conj)} by the Moreau decomposition",
+        assumptions=(x, v, *structure.parameters),
+        context=structure.assumptions,
+    )
+    builder.define(Penalty("g^*", conj, x), conj, "the conjugate, derived")
+    builder.cite(
+        shown,
+        "=",
+        v - Prox(Penalty("g", structure.expr, x), x, v),
+        CONJUGATE_CONVEX + "; Moreau decomposition prox_g(v) + prox_g*(v) = v (Moreau 1965; Beck 2017, Thm 6.45)",
+    )
+    dual_cases = tuple((_reflect(value, v), region) for value, region in own.cases)
+    dual = piecewise_from_cases(dual_cases, v)
+    closed = not dual.has(sp.ConditionSet)
+    builder.claim(
+        shown,
+        "=",
+        dual,
+        "v - prox_g(v), case by case; checked without the decomposition: u = v - prox_g(v) satisfies "
+        "G'(u-) <= 0 <= G'(u+) for G(u) = g*(u) + (u - v)^2/2"
+        + ("" if closed else " (the cases left as an equation solved by bisection at 60 digits)"),
+        lambda: _check_optimal(
+            conj, x, v, dual, structure.assumptions, _edges(cases), None if closed else _solve_increasing
+        ),
+    )
+    return builder.build(
+        dual,
+        variable=v,
+        parameters=structure.parameters,
+        lhs=shown,
+        cases=dual_cases,
+        extras=(("route", "moreau"), ("closed_form", sp.true if closed else sp.false)),
+    )
+
+
+def _solve_increasing(value: sp.ConditionSet, point: dict) -> Any:
+    """The root of a ConditionSet's increasing equation at ``point`` (mpmath, 70 digits).
+
+    The equation is compiled once (:func:`derive.prox._mp`), a bracket is found by doubling from the ends of
+    the base set (or +-1), and the Illinois method, which keeps the bracket, refines it.
+    """
+    symbol, condition, base = value.args
+    equation = condition.lhs - condition.rhs
+    point = {k: val for k, val in point.items() if k != symbol}
+
+    def f(t: Any) -> Any:
+        return _real(_mp(equation, {**point, symbol: t}))
+
+    with mpmath.workdps(70):
+        lo = mpmath.mpf(-1) if base.start is sp.S.NegativeInfinity else _real(_mp(base.start, point))
+        hi = mpmath.mpf(1) if base.end is sp.S.Infinity else _real(_mp(base.end, point))
+        while base.start is sp.S.NegativeInfinity and f(lo) > 0:
+            lo *= 2
+        while base.end is sp.S.Infinity and f(hi) < 0:
+            hi *= 2
+        if not f(lo) <= 0 <= f(hi):
+            raise VerificationError(f"no sign change of {sp.sstr(equation)} on {sp.sstr(base)} at {point}")
+        return mpmath.findroot(f, (lo, hi), solver="illinois", tol=mpmath.mpf(10) ** -130, maxsteps=400)
+
+
+def _reflect(value: Any, v: sp.Symbol) -> Any:
+    """``v - value``; for a case left as an equation (x* in ConditionSet(x*, F(x*) = 0, I)) the set of
+    ``u = v - x*``: ``ConditionSet(u, -F(v - u) = 0, v - I)``, written so that its left side increases in u
+    (as :func:`derive.prox._solve_condition_set` expects, F increasing)."""
+    if not isinstance(value, sp.ConditionSet):
+        return v - value
+    symbol, condition, base = value.args
+    u = sp.Symbol("u^*", real=True)
+    equation = -(condition.lhs - condition.rhs).subs(symbol, v - u)
+    reflected = sp.Interval(v - base.end, v - base.start, base.right_open, base.left_open)
+    return sp.ConditionSet(u, sp.Eq(equation, 0), reflected)
+
+
+def _dual_prox(
+    structure: PenaltyStructure, cases: Any, result: Any, own: Derivation, x: sp.Symbol, y: sp.Symbol, v: sp.Symbol
+) -> tuple[Derivation, str, Any]:
+    """``prox_{g*}`` for the Moreau step: ``(derivation, words, check)``.
+
+    Derived from g*'s expression by the convex algorithm (convexity cited: g* is a conjugate) when g* is
+    :func:`_plain`; the step then checks ``prox_g + prox_{g*} = v`` at seeded points.  Otherwise (g* built
+    from the inverse of a non-affine function, where SymPy's general solvers are slow or fail), and when the
+    convex algorithm fails on g*, prox_{g*} is ``v - prox_g(v)`` checked by first-order optimality on g*'s
+    own objective (:func:`_dual_by_moreau`).
+    """
+    how = "with prox_g* derived from the conjugate's expression by the convex algorithm"
+    if not own.result.has(sp.ConditionSet) and all(value is sp.oo or _plain(value, y) for value, _ in cases):
+        try:
+            try:
+                dual = prox(result.subs(y, x), x, v, assumptions=structure.assumptions, convex_by=CONJUGATE_CONVEX)
+            except (VerificationError, AssumptionError):
+                # an edge of dom g* where g*' -> -oo or +oo (the conjugate of exp): the prox never lands on it,
+                # so derive it for g* on the interior of its domain; the sum below checks the result all the same
+                interior = _open_domain(list(cases), y)
+                dual = prox(interior.subs(y, x), x, v, assumptions=structure.assumptions, convex_by=CONJUGATE_CONVEX)
+                how += " on the interior of dom g* (g* is infinitely steep at its edge, so the prox never lands there)"
+            return dual, how, lambda: _check_moreau(structure, own, dual, v)
+        except (VerificationError, AssumptionError, NoClosedFormError):
+            pass
+    dual = _dual_by_moreau(structure, cases, result, own, x, y, v)
+    how = (
+        "with prox_g*(v) = v - prox_g(v) checked on g*'s own objective: u = v - prox_g(v) satisfies "
+        "G'(u-) <= 0 <= G'(u+) for G(u) = g*(u) + (u - v)^2/2 (60 digits), so it is prox_g*(v)"
+    )
+    return dual, how, lambda: dual.steps[-1].check
+
+
 @functools.lru_cache(maxsize=128)
 def conjugate(g: Any, x: sp.Symbol, y: sp.Symbol, *, assumptions: Any = sp.true) -> Derivation:
     """Derive the convex conjugate ``g*(y) = sup_x x y - g(x)`` of a convex scalar penalty.
@@ -368,7 +593,9 @@ def conjugate(g: Any, x: sp.Symbol, y: sp.Symbol, *, assumptions: Any = sp.true)
     Derivation
         ``result``: ``g*`` as a ``Piecewise`` in ``y`` (``oo`` outside its
         domain); extras ``moreau`` (the derivation of ``prox_{g*}``, checked
-        to satisfy ``prox_g + prox_{g*} = identity``).
+        to satisfy ``prox_g + prox_{g*} = identity``; its extra ``route`` is
+        ``"convex"`` when derived from g*'s expression, ``"moreau"`` when it is
+        ``v - prox_g(v)`` checked on g*'s objective, see the module notes).
 
     Examples
     --------
@@ -418,21 +645,13 @@ def conjugate(g: Any, x: sp.Symbol, y: sp.Symbol, *, assumptions: Any = sp.true)
     )
     v = sp.Symbol("v", real=True)
     own = prox(g, x, v, assumptions=assumptions)
-    how = "with prox_g* derived from the conjugate's expression by the convex algorithm"
-    try:
-        dual = prox(result.subs(y, x), x, v, assumptions=assumptions)
-    except (VerificationError, AssumptionError):
-        # an edge of dom g* where g*' -> -oo or +oo (the conjugate of exp): the prox never lands on it, so
-        # derive it for g* on the interior of its domain; the sum below checks the result all the same
-        interior = _open_domain(cases, y)
-        dual = prox(interior.subs(y, x), x, v, assumptions=assumptions)
-        how += " on the interior of dom g* (g* is infinitely steep at its edge, so the prox never lands there)"
+    dual, how, check = _dual_prox(structure, cases, result, own, x, y, v)
     builder.claim(
         sp.Symbol("prox_g(v) + prox_g*(v)"),
         "=",
         v,
         f"Moreau decomposition (Moreau 1965; Beck 2017, Thm 6.45), {how}",
-        lambda: _check_moreau(structure, own, dual, v),
+        check,
     )
     return builder.build(
         result,
@@ -449,6 +668,13 @@ def moreau_envelope(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp
     """Derive ``env_g(v) = min_x g(x) + (x - v)^2/2`` from the prox cases (convex g).
 
     On each case of ``prox_g``, substitute x* = prox_g(v) into the objective.
+
+    Raises
+    ------
+    NoClosedFormError
+        When the prox has a case left as its optimality equation (log cosh):
+        the envelope then has no closed form either (the message says how to
+        evaluate it numerically).
 
     Examples
     --------
@@ -469,9 +695,18 @@ def moreau_envelope(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp
     for value, region in derived.cases:
         at = value if not isinstance(value, sp.Set) else None
         if at is None:
-            raise NoClosedFormError("the prox has a case without a closed form: the envelope is left as a minimum")
+            raise NoClosedFormError(
+                f"the prox of {expr_to_text(g)} has no closed form (its derivation stops at the optimality "
+                "equation, solved numerically by derive.numeric_prox), so neither has its Moreau envelope "
+                "min_x g(x) + (x - v)^2/2: evaluate g(x*) + (x* - v)^2/2 at the numeric prox x* instead"
+            )
         restricted = _piece_value(structure, at, region, v)
-        envelope = sp.expand(sp.simplify(restricted + (at - v) ** 2 / 2))
+        if restricted is None:
+            # x* crosses a breakpoint inside the case (one formula for all v, as for |x|^(4/3)): g's own
+            # expression holds on every piece, and x* = prox_g(v) lies in dom g; simplify would only be slow
+            envelope = structure.expr.subs(x, at) + (at - v) ** 2 / 2
+        else:
+            envelope = sp.expand(sp.simplify(restricted + (at - v) ** 2 / 2))
         cases.append((envelope, region))
     result = piecewise_from_cases(cases, v)
     objective = structure.expr + (x - v) ** 2 / 2
@@ -485,8 +720,9 @@ def moreau_envelope(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp
     return builder.build(result, variable=v, parameters=structure.parameters, cases=tuple(cases))
 
 
-def _piece_value(structure: PenaltyStructure, at: Any, region: sp.Set, v: sp.Symbol) -> Any:
-    """g(x*) on a case, with the piece of g that x* lies on (x* = k at a kink: g(k))."""
+def _piece_value(structure: PenaltyStructure, at: Any, region: sp.Set, v: sp.Symbol) -> Any | None:
+    """g(x*) on a case, with the piece of g that x* lies on (x* = k at a kink: g(k)); None when x* crosses a
+    breakpoint within the case (no one piece holds it)."""
     x = structure.variable
     for k in structure.breakpoints:
         if sp.simplify(at - k.point) == 0:
@@ -501,7 +737,7 @@ def _piece_value(structure: PenaltyStructure, at: Any, region: sp.Set, v: sp.Sym
         inside = all(piece.interval.subs(p).contains(sp.N(at.subs(p), 30)) is sp.true for p in probe)
         if inside:
             return piece.expr.subs(x, at)
-    raise VerificationError(f"cannot place {at} on a piece of {structure.expr}")
+    return None
 
 
 def _check_envelope(
@@ -512,7 +748,9 @@ def _check_envelope(
     for point in points:
         star = derived.result.subs(point)
         want = _real(_mp(objective, {**point, x: star}))
-        got = _real(_mp(result.subs(point), {}))
+        got = evaluate_mpmath(result, point, digits=60)  # compiled once for all points
+        if got is None:
+            got = _real(_mp(result.subs(point), {}))
         if abs(got - want) > 1e-40 * (1 + abs(want)):
             raise VerificationError(f"the envelope differs from F(prox(v)) at {point}")
     return Check("numeric", f"equal to F(prox_g(v)) at {len(points)} seeded points, 60 digits")

@@ -33,7 +33,11 @@ solution and :func:`derive.numeric_prox.numeric_prox` evaluates it.
 Routes (:func:`prox`): ``"convex"`` is this algorithm (it refuses a
 non-convex penalty); ``"auto"`` decides convexity from the expression and
 sends a non-convex penalty to the global minimisation of
-:mod:`derive.nonconvex`; ``"global"`` always takes that route.
+:mod:`derive.nonconvex`; ``"global"`` always takes that route.  When
+convexity is known from a theorem rather than from the expression (a convex
+conjugate is convex and lower semicontinuous, Rockafellar 1970, Thm 12.2),
+``convex_by=REASON`` takes the convex route without deciding convexity and
+records REASON as a cited step in its place.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ import functools
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mpmath
@@ -631,13 +635,54 @@ def _kink_check(k: Any, at_k: sp.Set, region: sp.Set, v: sp.Symbol, context: Any
     return _member_check(v - k.point, target, points)
 
 
-def prox_steps(structure: PenaltyStructure, v: sp.Symbol, builder: DerivationBuilder) -> list[tuple[sp.Expr, sp.Set]]:
-    """Add the steps deriving prox_g(v) to ``builder``; return its ``(value, region)`` cases."""
+@dataclass(frozen=True, slots=True)
+class _CitedConvex(PenaltyStructure):
+    """A penalty structure whose convexity is cited (``reason``), not decided from its expression."""
+
+    reason: str = ""
+
+    @property
+    def convex(self) -> bool:
+        """True: the cited theorem says so (:func:`prox` with ``convex_by``)."""
+        return True
+
+
+#: The words of the convexity step :func:`derive.subgradient.subdifferential_steps` adds.
+_CONVEX_WORDS = "g is convex"
+
+
+def _cited_subdifferential_steps(structure: PenaltyStructure, builder: DerivationBuilder, reason: str) -> None:
+    """:func:`~derive.subgradient.subdifferential_steps` with the convexity step cited from ``reason``.
+
+    The structure is told it is convex (so convexity is never decided from the
+    expression), and the convexity step it adds is replaced by a cited step
+    carrying ``reason``; every other step is checked as usual.
+    """
+    start = len(builder.steps)
+    fields = {name: getattr(structure, name) for name in ("expr", "variable", "pieces", "breakpoints", "assumptions")}
+    subdifferential_steps(_CitedConvex(**fields, reason=reason), builder)
+    found = [i for i in range(start, len(builder.steps)) if builder.steps[i].statement.words == _CONVEX_WORDS]
+    if len(found) != 1:  # pragma: no cover - guards the coupling with derive.subgradient
+        raise VerificationError(f"expected one convexity step in the subdifferential steps, found {len(found)}")
+    step = builder.steps[found[0]]
+    builder.steps[found[0]] = replace(step, reason=reason, check=Check("cited", "convexity cited, not decided"))
+
+
+def prox_steps(
+    structure: PenaltyStructure, v: sp.Symbol, builder: DerivationBuilder, *, convex_by: str | None = None
+) -> list[tuple[sp.Expr, sp.Set]]:
+    """Add the steps deriving prox_g(v) to ``builder``; return its ``(value, region)`` cases.
+
+    ``convex_by`` (a reason with its citation) makes the convexity step a cited one (see :func:`prox`).
+    """
     x, expr = structure.variable, structure.expr
     context = structure.assumptions
     g = Penalty("g", expr, x)
     xstar = sp.Symbol(f"{x.name}^*", real=True)
-    subdifferential_steps(structure, builder)
+    if convex_by is None:
+        subdifferential_steps(structure, builder)
+    else:
+        _cited_subdifferential_steps(structure, builder, convex_by)
     builder.cite(
         Prox(g, x, v),
         "=",
@@ -911,7 +956,15 @@ def _solve_condition_set(value: sp.ConditionSet, point: dict) -> sp.Basic:
 # The entry point
 # --------------------------------------------------------------------------
 @functools.lru_cache(maxsize=512)  # pure: a derivation depends only on its inputs
-def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, route: str = "convex") -> Derivation:
+def prox(
+    g: Any,
+    x: sp.Symbol,
+    v: sp.Symbol,
+    *,
+    assumptions: Any = sp.true,
+    route: str = "convex",
+    convex_by: str | None = None,
+) -> Derivation:
     """Derive ``prox_g(v) = argmin_x g(x) + (1/2)(x - v)^2`` for a scalar penalty.
 
     Parameters
@@ -929,6 +982,16 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, rout
         direction of each kink) and a non-convex ``g`` goes to the global
         minimisation of :func:`derive.nonconvex.global_prox`.  ``"global"``:
         always the global route.
+    convex_by : str, optional
+        A reason, with its citation, why ``g`` is convex when that is known
+        from a theorem rather than from the expression, e.g. ``"g* is a
+        conjugate: convex (Rockafellar 1970, Thm 12.2)"``.  Convexity is then
+        not decided from the expression (which SymPy may fail to do, or do
+        slowly): the convex route is taken and the reason is recorded as a
+        cited step in place of the convexity check.  Every other step is
+        checked as usual, and the final optimality check would still catch a
+        false claim.  Not allowed with ``route="global"``.  Default None: the
+        behaviour described above.
 
     Returns
     -------
@@ -949,15 +1012,27 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, rout
     Piecewise((lambda + v, lambda < -v), (0, lambda >= v), (-lambda + v, True))
     >>> d.extra("compact")
     sign(v)*Max(0, -lambda + Abs(v))
+
+    Convexity known from a theorem, not from the expression (SymPy cannot tell that ``cosh(mu) - 1 >= 0``):
+
+    >>> from derive.symbols import mu
+    >>> g = x**4/4 + lam*(sp.cosh(mu) - 1)*x**2
+    >>> d = prox(g, x, v, convex_by="cosh(mu) >= 1: a sum of convex terms")
+    >>> [(step.check.method, step.reason) for step in d.steps if step.statement.words == "g is convex"]
+    [('cited', 'cosh(mu) >= 1: a sum of convex terms')]
     """
     if route not in ROUTES:
         raise OptionError(f"unknown route {route!r}; choose one of {', '.join(ROUTES)}")
+    if convex_by is not None and (not isinstance(convex_by, str) or not convex_by.strip()):
+        raise OptionError(f"convex_by must be a non-empty reason (a string), got {convex_by!r}")
+    if convex_by is not None and route == "global":
+        raise OptionError('convex_by (convexity known from a theorem) contradicts route="global"; drop one of them')
     from .validate import validate_penalty
 
     # Type, supported functions, the variable and the parameters' assumptions, before any symbolic work.
     g = validate_penalty(g, x, argument=v)
     structure = analysed(g, x, assumptions)
-    if route == "global" or (route == "auto" and convexity(structure) is not True):
+    if convex_by is None and (route == "global" or (route == "auto" and convexity(structure) is not True)):
         from .nonconvex import global_prox
 
         return global_prox(structure, v)
@@ -966,7 +1041,7 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, rout
         assumptions=(x, v, *structure.parameters),
         context=structure.assumptions,
     )
-    cases = prox_steps(structure, v, builder)
+    cases = prox_steps(structure, v, builder, convex_by=convex_by)
     closed = not any(isinstance(value, sp.ConditionSet) for value, _ in cases)
     result = piecewise_from_cases(cases, v)
     shown = Prox(Penalty("g", structure.expr, x), x, v)
@@ -982,6 +1057,8 @@ def prox(g: Any, x: sp.Symbol, v: sp.Symbol, *, assumptions: Any = sp.true, rout
         ),
     )
     extras: list[tuple[str, Any]] = [("route", "convex")]
+    if convex_by is not None:
+        extras.append(("convex_by", convex_by))
     if not closed:
         builder.note(
             "no closed form was found: the proximal operator is characterised by its optimality equation, "

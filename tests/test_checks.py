@@ -345,3 +345,12 @@ def test_check_derivative_of_a_fractional_power_uses_the_compiled_values_and_can
     assert "SymPy took its limit exactly" in right.detail
     with pytest.raises(VerificationError):
         check_derivative(g, lam, x, at=0, side=1)
+
+
+def test_check_member_of_a_finite_set_under_a_condition_uses_exact_values_then_a_tolerance() -> None:
+    """a in {a} under a < b: the sampled -188/125 is not a binary float, yet it is a member (box-ridge's prox of g*)."""
+    a_, b_ = sp.symbols("a b", real=True)
+    check_member(a_, sp.FiniteSet(a_), condition=a_ < b_)
+    check_member(a_ / 3, sp.FiniteSet(a_ / 3, b_), condition=a_ < b_)
+    with pytest.raises(VerificationError):
+        check_member(a_ + sp.Rational(1, 10**6), sp.FiniteSet(a_), condition=a_ < b_)

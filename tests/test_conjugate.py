@@ -290,3 +290,223 @@ def test_power_conjugate_rejects_p_at_most_one():
 
     with pytest.raises(AssumptionError, match="p > 1"):
         power_conjugate(sp.Integer(1))
+
+
+# --------------------------------------------------------------------------
+# The entries whose conjugate is built on the inverse of a non-affine g' (ridge sums, log cosh) and the box
+# with a ridge: g* against a brute-force supremum, the Moreau decomposition against brute-force proxes
+# --------------------------------------------------------------------------
+#: name -> (g as an mpmath function of (x, parameters), its domain: "real", "positive" or "box"), typed from the
+#: catalogue's descriptions (independent of derive)
+PRIMALS: dict[str, tuple[Callable[[Any, dict], Any], str]] = {
+    "log-barrier-ridge": (lambda t, p: -p[lam] * mpmath.log(t) + p[mu] * t**2 / 2, "positive"),
+    "neg-entropy-ridge": (lambda t, p: p[lam] * t * mpmath.log(t) + p[mu] * t**2 / 2, "positive"),
+    "box-ridge": (lambda t, p: p[mu] * t**2 / 2, "box"),
+    "log-cosh": (lambda t, p: p[lam] * mpmath.log(mpmath.cosh(t)), "real"),
+}
+HARD = list(PRIMALS)
+HARD_POINTS = 8
+
+
+def _grid(domain: str, p: dict) -> list:
+    """Points covering dom g: a geometric grid 1e-12 .. 1e4 (either sign on the real line), or [a, b]."""
+    if domain == "box":
+        lo, hi = p[a], p[b]
+        return [lo + (hi - lo) * i / 400 for i in range(401)]
+    positive = [mpmath.mpf(10) ** (mpmath.mpf(k) / 25 - 12) for k in range(401)]
+    if domain == "positive":
+        return positive
+    return [-t for t in reversed(positive)] + [mpmath.mpf(0)] + positive
+
+
+def _brute_sup(h: Callable[[Any], Any], xs: list) -> Any:
+    """sup of a concave h over [xs[0], xs[-1]]: the best grid point, then golden-section search between its
+    neighbours at 110 digits (the value is second-order in the error of the maximiser)."""
+    from tests._brute import golden
+
+    with mpmath.workdps(110):
+        values = [h(t) for t in xs]
+        best = max(range(len(xs)), key=values.__getitem__)
+        left, right = xs[max(best - 1, 0)], xs[min(best + 1, len(xs) - 1)]
+        at = golden(lambda t: -h(t), left, right, tol=mpmath.mpf(10) ** -45)
+        return +h(at)
+
+
+def _draw_hard(name: str, rng: random.Random) -> dict:
+    params = _draw(name, rng)
+    for s in (lam, mu):
+        if s in params:  # keep the weights away from 0, where the maximisers leave the grid
+            params[s] = sp.Rational(rng.randint(200, 5000), 1000)
+    return params
+
+
+@pytest.mark.parametrize("name", HARD)
+def test_hard_conjugate_matches_brute_force_sup(name, derived, rng):
+    """g*(y) = sup_x x y - g(x) by a brute-force maximisation at 110 digits (seeded y and parameters)."""
+    d = derived(name)
+    g, domain = PRIMALS[name]
+    checked = 0
+    for _ in range(HARD_POINTS):
+        params = _draw_hard(name, rng)
+        p = _mp(params)
+        t = sp.Rational(rng.randint(-4000, 4000), 1000)
+        if name == "log-cosh" and abs(t) >= params[lam] * sp.Rational(99, 100):
+            # |y| >= lambda: x y - lambda log cosh x -> +oo along x = sign(y) oo (slope |y| - lambda >= 0 at oo,
+            # and log cosh x < |x|): g* = +oo off [-lambda, lambda], checked with the derived value
+            if abs(t) > params[lam]:
+                assert _value(d.result, {**params, y: t}) == INF
+            continue
+        tm = mpmath.mpf(t.p) / t.q
+        want = _brute_sup(lambda s, tm=tm, p=p: s * tm - g(s, p), _grid(domain, p))
+        got = _value(d.result, {**params, y: t})
+        assert abs(got - want) <= mpmath.mpf("1e-35") * (1 + abs(want)), (name, params, t, got, want)
+        checked += 1
+    assert checked >= HARD_POINTS // 2
+
+
+def test_log_cosh_conjugate_at_the_edge_of_its_domain(derived):
+    """g*(+-lambda) = lambda log 2: the limit of x lambda - lambda log cosh x as x -> oo (lower semicontinuity)."""
+    result = derived("log-cosh").result
+    for edge in (lam, -lam):
+        assert sp.simplify(result.subs(y, edge) - lam * sp.log(2)) == 0
+    assert result.subs({lam: 2, y: 3}) is sp.oo
+
+
+def _brute_prox_of(h: Callable[[Any], Any], v_value: Any, xs: list) -> Any:
+    from tests._brute import brute_force_prox
+
+    return brute_force_prox(h, v_value, xs[0], xs[-1], tol="1e-40")
+
+
+@pytest.mark.parametrize("name", HARD)
+def test_hard_moreau_decomposition_by_brute_force(name, derived, rng):
+    """prox_g(v) + prox_{g*}(v) = v with both proxes found by brute-force minimisation (g* the derived one),
+    and the derived prox_{g*} equal to the brute-force one (its equation, where it has no closed form)."""
+    d = derived(name)
+    g, domain = PRIMALS[name]
+    dual = d.extra("moreau")
+    step = next(s for s in d.steps if s.reason.startswith("Moreau decomposition"))
+    assert step.check.method == "numeric"
+    conj = sp.lambdify((y, *sorted(d.parameters, key=lambda s: s.name)), _open(d), modules="mpmath")
+    for _ in range(HARD_POINTS // 2):
+        params = _draw_hard(name, rng)
+        p = _mp(params)
+        w = sp.Rational(rng.randint(-5000, 5000), 1000)
+        wm = mpmath.mpf(w.p) / w.q
+        args = [params[s] for s in sorted(d.parameters, key=lambda s: s.name)]
+        x_star = _brute_prox_of(lambda s, p=p: g(s, p) if _in_domain(domain, s, p) else INF, wm, _grid(domain, p))
+        dual_grid = _dual_grid(name, p)
+        u_star = _brute_prox_of(lambda s, args=args: _finite(conj, s, args), wm, dual_grid)
+        assert abs(x_star + u_star - wm) <= mpmath.mpf("1e-30") * (1 + abs(wm)), (name, params, w)
+        point = {**params, v: w}
+        derived_dual = dual.result.subs(point)
+        if isinstance(derived_dual, sp.ConditionSet):  # log cosh: the equation holds at the brute-force point
+            symbol, condition, _ = derived_dual.args
+            at = {**point, symbol: sp.Float(mpmath.nstr(u_star, 60), 60)}
+            residual = (condition.lhs - condition.rhs).subs(at)
+            assert abs(sp.N(residual, 50)) <= sp.Float("1e-28"), (name, point, residual)
+        else:
+            assert abs(_value(derived_dual, {}) - u_star) <= mpmath.mpf("1e-30") * (1 + abs(u_star)), (name, point)
+
+
+def _in_domain(domain: str, s: Any, p: dict) -> bool:
+    if domain == "positive":
+        return s > 0
+    if domain == "box":
+        return p[a] <= s <= p[b]
+    return True
+
+
+def _open(d: Any) -> Any:
+    """g*'s finite formula (a Piecewise's cases of finite value, joined), for a lambdified evaluation."""
+    result = d.result
+    if not isinstance(result, sp.Piecewise):
+        return result
+    return sp.Piecewise(*[(value, cond) for value, cond in result.args if value is not sp.oo], (sp.oo, True))
+
+
+def _finite(function: Callable[..., Any], s: Any, args: list) -> Any:
+    try:
+        value = function(s, *args)
+    except (ValueError, ZeroDivisionError):
+        return INF
+    if isinstance(value, mpmath.mpc) or value != value:
+        return INF
+    return value
+
+
+def _dual_grid(name: str, p: dict) -> list:
+    """A bracket for prox_{g*}(v): inside (-lambda, lambda) for log cosh, [-60, 60] otherwise."""
+    if name == "log-cosh":
+        return [-p[lam] * (1 - mpmath.mpf(10) ** -30), p[lam] * (1 - mpmath.mpf(10) ** -30)]
+    return [mpmath.mpf(-60), mpmath.mpf(60)]
+
+
+def test_wrong_conjugate_fails_the_moreau_check_on_its_own_objective():
+    """Mutated: the log cosh conjugate plus y^2/10 is rejected (v - prox_g(v) no longer minimises g* + (u - v)^2/2)."""
+    from derive.conjugate import _dual_by_moreau
+    from derive.errors import VerificationError
+    from derive.penalties import analyse
+    from derive.prox import prox
+
+    e = entry("log-cosh")
+    d = conjugate(e.penalty, x, y, assumptions=e.context)
+    structure = analyse(e.penalty, x, assumptions=e.context)
+    own = prox(e.penalty, x, v, assumptions=e.context)
+    good = _dual_by_moreau(structure, d.cases, d.result, own, x, y, v)
+    assert good.steps[-1].check.method == "numeric"
+    with pytest.raises(VerificationError, match="not a minimiser"):
+        _dual_by_moreau(structure, d.cases, d.result + y**2 / 10, own, x, y, v)
+
+
+def test_wrong_conjugate_fails_fenchel_young_at_a_transcendental_slope():
+    """Mutated: g* of the log-barrier ridge plus 1/10^6 fails Fenchel-Young at y = g'(x), evaluated numerically."""
+    from derive.conjugate import _check_fenchel_young
+    from derive.errors import VerificationError
+    from derive.penalties import analyse
+
+    e = entry("log-barrier-ridge")
+    d = conjugate(e.penalty, x, y, assumptions=e.context)
+    structure = analyse(e.penalty, x, assumptions=e.context)
+    assert _check_fenchel_young(structure, list(d.cases), y, d.result).method == "numeric"
+    wrong = [(value if value is sp.oo else value + sp.Rational(1, 10**6), region) for value, region in d.cases]
+    with pytest.raises(VerificationError, match="Fenchel-Young equality fails"):
+        _check_fenchel_young(structure, wrong, y, d.result + sp.Rational(1, 10**6))
+
+
+def test_moreau_route_is_named_in_the_derivation(derived):
+    """The ridge sums and log cosh take prox_{g*} = v - prox_g(v) checked on g*'s objective; |x| derives it."""
+    for name in ("log-barrier-ridge", "neg-entropy-ridge", "log-cosh"):
+        assert derived(name).extra("moreau").extra("route") == "moreau"
+        assert any("checked on g*'s own objective" in s.reason for s in derived(name).steps)
+    assert derived("abs").extra("moreau").extra("route") == "convex"
+    assert derived("abs").extra("moreau").extra("convex_by").startswith("g* is a convex conjugate")
+
+
+def test_envelope_of_power_4_3_crosses_zero_in_one_formula(rng):
+    """|x|^(4/3): one prox formula for all v (x* changes sign inside the case); the envelope is checked against
+    a brute-force minimum of lambda |x|^(4/3) + (x - v)^2/2."""
+    from tests._brute import brute_force_prox
+
+    e = entry("power-4/3")
+    envelope = moreau_envelope(e.penalty, x, v, assumptions=e.context).result
+    for _ in range(6):
+        weight = sp.Rational(rng.randint(50, 5000), 1000)
+        w = sp.Rational(rng.randint(-5000, 5000), 1000)
+        wm, lm = mpmath.mpf(w.p) / w.q, mpmath.mpf(weight.p) / weight.q
+
+        def objective(t, lm=lm, wm=wm):
+            return lm * abs(t) ** (mpmath.mpf(4) / 3) + (t - wm) ** 2 / 2
+
+        star = brute_force_prox(lambda t, lm=lm: lm * abs(t) ** (mpmath.mpf(4) / 3), wm, -6, 6, tol="1e-40")
+        want = objective(star)
+        got = _value(envelope, {lam: weight, v: w})
+        assert abs(got - want) <= mpmath.mpf("1e-35") * (1 + abs(want)), (weight, w, got, want)
+
+
+def test_envelope_of_log_cosh_says_why_there_is_no_closed_form():
+    from derive.errors import NoClosedFormError
+
+    e = entry("log-cosh")
+    with pytest.raises(NoClosedFormError, match=r"no closed form .* numeric prox"):
+        moreau_envelope(e.penalty, x, v, assumptions=e.context)

@@ -479,3 +479,64 @@ def test_constant_of_nan_and_a_symbol():
     assert mpmath.isnan(_constant(sp.nan)) and mpmath.isnan(_constant(sp.zoo))
     with pytest.raises(VerificationError, match="does not evaluate"):
         _constant(lam + 1)
+
+
+# --------------------------------------------------------------------------
+# convex_by: convexity cited from a theorem instead of decided from the expression
+# --------------------------------------------------------------------------
+COSH_QUARTIC = x**4 / 4 + lam * (sp.cosh(mu) - 1) * x**2  # convex (cosh(mu) >= 1), which SymPy cannot decide
+COSH_REASON = "cosh(mu) >= 1, so x^4/4 + lambda (cosh(mu) - 1) x^2 is a sum of convex terms"
+
+
+def test_convex_by_takes_the_convex_route_and_cites_the_reason(rng):
+    """Without convex_by the convexity of the quartic is undecided; with it the derivation records the reason as
+    a cited step, and the result is the brute-force minimiser of g(x) + (x - v)^2/2."""
+    from derive.errors import AssumptionError
+
+    with pytest.raises(AssumptionError, match="cannot decide whether"):
+        prox(COSH_QUARTIC, x, v)
+    d = prox(COSH_QUARTIC, x, v, convex_by=COSH_REASON)
+    cited = [s for s in d.steps if s.statement.words == "g is convex"]
+    assert [(s.check.method, s.reason) for s in cited] == [("cited", COSH_REASON)]
+    assert d.extra("convex_by") == COSH_REASON and d.extra("route") == "convex"
+    for _ in range(8):
+        point = {lam: sp.Rational(rng.randint(50, 5000), 1000), mu: sp.Rational(rng.randint(-3000, 3000), 1000)}
+        w = sp.Rational(rng.randint(-8000, 8000), 1000)
+        weight = to_mpf(point[lam]) * (mpmath.cosh(to_mpf(point[mu])) - 1)
+        want = brute_force_prox(lambda t, weight=weight: t**4 / 4 + weight * t**2, w, -30, 30)
+        got = to_mpf(sp.N(d.result.subs({**point, v: w}), 60))
+        assert rel_error(got, want) <= mpmath.mpf("1e-25"), (point, w)
+
+
+def test_convex_by_does_not_change_a_decidable_derivation():
+    """For lambda|x| the result is the same; only the convexity step changes (decided -> cited)."""
+    plain, cited = prox(lam * sp.Abs(x), x, v), prox(lam * sp.Abs(x), x, v, convex_by="a norm is convex")
+    assert plain.result == cited.result and len(plain.steps) == len(cited.steps)
+    changed = [(p.check.method, c.check.method) for p, c in zip(plain.steps, cited.steps, strict=True) if p != c]
+    assert changed == [("symbolic", "cited")]
+    with pytest.raises(KeyError):
+        plain.extra("convex_by")
+
+
+def test_a_false_convexity_claim_is_caught_by_the_checks():
+    """Mutated: x^4/4 + a x^2 with a real is not convex for a < -1/2; citing convexity does not make it so."""
+    from derive.errors import VerificationError
+
+    a_real = sp.Symbol("a", real=True)
+    with pytest.raises(VerificationError):
+        prox(x**4 / 4 + a_real * x**2, x, v, convex_by="a false claim")
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"convex_by": ""}, "non-empty reason"),
+        ({"convex_by": 3}, "non-empty reason"),
+        ({"convex_by": "r", "route": "global"}, "contradicts"),
+    ],
+)
+def test_convex_by_is_validated(options, match):
+    from derive.errors import OptionError
+
+    with pytest.raises(OptionError, match=match):
+        prox(lam * sp.Abs(x), x, v, **options)
