@@ -83,7 +83,10 @@ ROUTES = ("convex", "auto", "global")
 def _limit(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
     if point in (sp.S.Infinity, sp.S.NegativeInfinity):
         return sp.limit(expr, x, point)
-    value = sp.simplify(expr.subs(x, point))
+    raw = expr.subs(x, point)
+    if raw.has(sp.nan, sp.zoo):  # undefined at the point itself: no need to simplify before taking the limit
+        return sp.limit(expr, x, point, dir=side)
+    value = sp.simplify(raw)
     if value.has(sp.nan, sp.zoo):
         value = sp.limit(expr, x, point, dir=side)
     return value
