@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 import sympy as sp
 from derivations import format_derivations, import_time, report_time, run_derivations, run_fresh
-from kernels import format_rows, peer_status, run_kernels
+from kernels import format_catalogue, format_rows, peer_status, run_kernels
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "kernels"):
         rows = run_kernels(args.size, args.rounds, only=args.kernels)
         print(format_rows(rows, args.size, args.rounds))
+        catalogue = format_catalogue(rows)
+        if catalogue:
+            print()
+            print(catalogue)
     return 0
 
 

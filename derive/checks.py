@@ -786,18 +786,27 @@ MPMATH_NOTE = (
 )
 
 
-def check_equal(lhs: Any, rhs: Any, *, condition: Any = sp.true) -> Check:
+def check_equal(lhs: Any, rhs: Any, *, condition: Any = sp.true, numeric: bool = False) -> Check:
     """Verify ``lhs = rhs`` wherever ``condition`` holds.
 
     Sets are compared as sets (intervals by their endpoints and openness);
     expressions by ``simplify(lhs - rhs) == 0``, case by case for ``Piecewise``;
-    otherwise numerically.
+    otherwise numerically.  With ``numeric=True`` an expression with free
+    symbols goes to the numeric comparison at once (for large radical or
+    trigonometric expressions, where ``simplify`` of an identity that holds
+    costs seconds and the seeded 50-digit comparison decides it anyway).
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", positive=True)
+    >>> check_equal(sp.sqrt(a**2), a).method, check_equal(sp.sqrt(a**2), a, numeric=True).method
+    ('symbolic', 'numeric')
     """
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     if isinstance(lhs, sp.Set) or isinstance(rhs, sp.Set):
         return _check_sets_equal(lhs, rhs, condition)
     symbols = _ordered_symbols(lhs, rhs, condition)
-    if condition is sp.true:
+    if condition is sp.true and not (numeric and symbols):
         # with symbols only True matters (a witness of a nonzero value spares cancel and simplify)
         verdict = is_zero(lhs - rhs) if not symbols else (True if shown_zero(lhs - rhs) else None)
         if verdict is True:

@@ -24,8 +24,24 @@ A derived result is evaluated through the fastest *checked* form we can find:
    array (Dask) flows through its ufunc and array-function protocols, and
    parameters broadcast like ufunc arguments.  NaN and inf follow NumPy.
 
-``Piecewise`` results with non-affine pieces are evaluated with nested
-``numpy.where`` under ``numpy.errstate`` (unused branches cannot warn).
+1b. **Thresholds.**  Any other ``Piecewise`` in the variable (hard, half and
+   2/3 thresholding, SCAD, capped L1, the Cardano branches of ``|x|^(3/2)``)
+   is rewritten with one branch per run of equal values between the sorted
+   breakpoints; when the runs mirror each other with odd values (the prox of
+   an even penalty) the conditions are on ``|v|`` and a branch ``f(v)``,
+   ``v > 0``, becomes ``CopySign(f(|v|), v)``.  Checked like the rewrite
+   (:func:`derive.checks.check_equal` at seeded points, at every breakpoint
+   and inside every interval).  The cheapest form (fewest full-size passes)
+   is used.
+3. **Evaluate cheaply.**  Common subexpressions are computed once
+   (``sympy.cse``); ``x**3`` is two multiplications; a cube root of a radicand
+   shown nonnegative (Cardano's ``a + sqrt(b)`` with ``b - a**2 >= 0``) is
+   ``numpy.cbrt``; ``LambertW(k exp(y))`` is the Wright omega of
+   ``y + log k`` (:func:`wright_omega`: no overflow, ufuncs only).  A branch
+   with a costly function (``acos``, ``cos``, roots) is evaluated only on the
+   elements that take it (a kernel of its own, :func:`_pick`); cheap branches
+   use ``numpy.where`` under ``numpy.errstate``.  Conditions on parameters
+   only are Python ``if`` statements.
 Parameters must satisfy their symbols' assumptions (``lambda > 0``); outside
 them the kernel's values are unspecified.
 """
@@ -48,7 +64,15 @@ from .core import Check
 from .errors import VerificationError
 from .validate import parameter_checker
 
-__all__ = ["KernelForm", "argument_name", "bind_arguments", "kernel_form", "numeric_function"]
+__all__ = [
+    "CopySign",
+    "KernelForm",
+    "argument_name",
+    "bind_arguments",
+    "kernel_form",
+    "numeric_function",
+    "wright_omega",
+]
 
 
 class _KernelPrinter(NumPyPrinter):
@@ -66,6 +90,12 @@ class _KernelPrinter(NumPyPrinter):
 
     def _print_Min(self, expr: sp.Min) -> str:
         return self._nary("numpy.minimum", expr.args)
+
+    def _print_LambertW(self, expr: sp.LambertW) -> str:
+        return f"LambertW({self._print(expr.args[0])})"
+
+    def _print_CopySign(self, expr: sp.Expr) -> str:
+        return f"numpy.copysign({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         out = "numpy.nan"
@@ -159,7 +189,7 @@ def _breakpoints(expr: sp.Basic, variable: sp.Symbol) -> list[sp.Expr]:
     return unique
 
 
-_SMOOTH = (sp.exp, sp.log, sp.cosh, sp.sinh, sp.tanh)
+_SMOOTH = (sp.exp, sp.log, sp.cosh, sp.sinh, sp.tanh, sp.cos, sp.sin, sp.acos, sp.asin, sp.acosh, sp.LambertW)
 
 
 def _less(first: sp.Expr, second: sp.Expr) -> bool | None:
@@ -457,6 +487,164 @@ def _value_at(expr: sp.Expr, variable: sp.Symbol, at: sp.Expr) -> sp.Expr | None
     return None if value.has(sp.Max, sp.Min, sp.Abs, sp.sign) else value
 
 
+# ---------------------------------------------------------------------------
+# 1b. Rewrite: any Piecewise in the variable as ordered thresholds, odd results as copysign
+# ---------------------------------------------------------------------------
+class CopySign(sp.Function):
+    """``CopySign(a, b) = |a| sign(b)``: NumPy's ``copysign`` (one pass) as a SymPy function.
+
+    Only kernel forms contain it; they are checked equal to the derived result, for which
+    ``CopySign`` evaluates as ``Abs(a)*sign(b)`` at numbers.
+
+    Examples
+    --------
+    >>> CopySign(sp.Integer(3), sp.Integer(-2))
+    -3
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a: sp.Expr, b: sp.Expr) -> sp.Expr | None:
+        if a.is_Number and b.is_Number:
+            return sp.Abs(a) * sp.sign(b)
+        return None
+
+
+def _checkable(form: sp.Expr) -> sp.Expr:
+    """``form`` with ``CopySign(a, b)`` written ``Abs(a)*sign(b)`` (what the checks evaluate fast)."""
+    return form.replace(CopySign, lambda first, second: sp.Abs(first) * sp.sign(second))
+
+
+def _check_at(form: sp.Expr, expr: sp.Expr, variable: sp.Symbol, at: sp.Expr, condition: Any) -> None:
+    """``form = expr`` at ``variable = at`` (seeded parameter points, or symbolically); raise ``_NoRewrite``."""
+    from .checks import check_equal
+
+    try:
+        # numerically at once: the sides are root formulas (Cardano, trigonometric) whose symbolic
+        # simplification took seconds per kernel (bridge-2/3: 7 s) while 40 points at 50 digits decide it
+        check_equal(_checkable(form).subs(variable, at), expr.subs(variable, at), condition=condition, numeric=True)
+    except VerificationError as exc:
+        raise _NoRewrite(str(exc)) from None
+
+
+def _run_values(expr: sp.Expr, variable: sp.Symbol) -> tuple[list[sp.Expr], list[sp.Expr], tuple[Any, ...], Any]:
+    """Breakpoints, the branch of ``expr`` active on each interval between them, guards, guard condition."""
+    from .checks import sample_points
+
+    points, guards = _order(_breakpoints(expr, variable))
+    if not points:
+        raise _NoRewrite("no breakpoints")
+    condition = sp.And(*guards)
+    parameters = sorted(expr.free_symbols - {variable}, key=lambda s: s.name)
+    try:
+        if guards:
+            raise _Undecided
+        values = [_restrict(expr, variable, at, None) for at in _interiors(points)]
+    except _Undecided:
+        try:
+            sample = sample_points(parameters, sp.And(*[sp.Lt(g.lhs, g.rhs) for g in guards]), count=5)[0]
+        except VerificationError as exc:
+            raise _NoRewrite(str(exc)) from None
+        values = [_restrict(expr, variable, at.subs(sample), sample) for at in _interiors(points)]
+    if any(isinstance(value, sp.Set) or value.has(sp.Piecewise) for value in values):
+        raise _NoRewrite("a branch is not single-valued")
+    return points, values, guards, condition
+
+
+def _threshold_form(expr: sp.Expr, variable: sp.Symbol) -> KernelForm:
+    """``expr`` (a ``Piecewise`` in ``variable``) as one branch per run of equal values, checked.
+
+    The breakpoints are sorted (as for the Max/Min rewrite) and the branch active on each
+    interval between them is found; neighbouring intervals with the same branch merge into a
+    run, and each breakpoint between runs goes to the side whose value ``expr`` takes there
+    (``v <= t`` or ``v < t``).  When the runs are mirror images with odd values
+    (``f(-v) = -f(v)``: every prox of an even penalty) the form is written in ``|v|``: fewer
+    comparisons, and a branch ``f(v)`` for ``v > 0`` becomes ``CopySign(f(|v|), v)``.  The form is
+    checked equal to ``expr`` with :func:`derive.checks.check_equal` (seeded points) and at every
+    breakpoint and a point inside every interval.
+    """
+    from .checks import check_equal
+
+    v = variable
+    points, values, guards, condition = _run_values(expr, v)
+    runs = [values[0]]
+    bounds: list[sp.Expr] = []
+    for t, value in zip(points, values[1:], strict=True):
+        if _same(value, runs[-1]):
+            continue
+        bounds.append(t)
+        runs.append(value)
+    if not bounds:
+        raise _NoRewrite("one run: no branches")
+    sides = []  # per breakpoint between runs: may it go to the run on its left, on its right?
+    for t, left, right in zip(bounds, runs, runs[1:], strict=False):
+        sides.append(tuple(_holds_at(run, expr, v, t, condition) for run in (left, right)))
+        if not any(sides[-1]):
+            raise _NoRewrite(f"the value at {t} is neither neighbour's")
+    form = _odd_form(v, bounds, runs, sides)
+    if form is None:
+        branches = [
+            (run, sp.Le(v, t) if side[0] else sp.Lt(v, t)) for run, t, side in zip(runs, bounds, sides, strict=False)
+        ]
+        form = sp.Piecewise(*branches, (runs[-1], True))
+    try:
+        check = check_equal(_checkable(form), expr, condition=condition)
+    except VerificationError as exc:
+        raise _NoRewrite(str(exc)) from None
+    for at in (*points, *_interiors(points)):
+        _check_at(form, expr, v, at, condition)
+    guard_text = f" under {sp.sstr(condition)}" if guards else ""
+    detail = f"{check.detail}{guard_text}; and at the breakpoints and inside every interval between them"
+    return KernelForm(form, Check(check.method, detail), guards)
+
+
+def _holds_at(run: sp.Expr, expr: sp.Expr, variable: sp.Symbol, at: sp.Expr, condition: Any) -> bool:
+    try:
+        _check_at(run, expr, variable, at, condition)
+    except _NoRewrite:
+        return False
+    return True
+
+
+def _odd_form(
+    v: sp.Symbol, bounds: list[sp.Expr], runs: list[sp.Expr], sides: list[tuple[bool, bool]]
+) -> sp.Expr | None:
+    """The runs as a ``Piecewise`` in ``|v|`` if they mirror each other with odd values, else None.
+
+    ``sides[i]``: whether the breakpoint ``bounds[i]`` may go to the run on its left, on its right.
+    """
+    m = len(bounds)
+    inner = []  # for each breakpoint: may it go to the run nearer to 0 (mirrored at -t likewise)?
+    for i in range(m):
+        j = m - 1 - i
+        if not _same(bounds[i] + bounds[j], 0):
+            return None
+        left, right = sides[i]
+        mirror_left, mirror_right = sides[j]
+        inner.append((left and mirror_right) if bounds[i].is_positive is not False else (right and mirror_left))
+        if i != j and not ((left and mirror_right) or (right and mirror_left)):
+            return None
+    for i in range(m + 1):
+        if not _same(runs[m - i], -runs[i].subs(v, -v)):
+            return None
+    u = sp.Abs(v)
+    first = m // 2 if m % 2 == 0 else (m + 1) // 2  # the run containing 0, or the first one right of 0
+    branches = []
+    for j in range(first, m + 1):
+        run = runs[j]
+        if not _same(run.subs(v, -v), -run):
+            run = CopySign(run.subs(v, u), v)
+        if j < m:
+            t = bounds[j]
+            branches.append((run, sp.Le(u, t) if inner[j] else sp.Lt(u, t)))
+        else:
+            branches.append((run, True))
+    if len(branches) == 1:
+        return branches[0][0]
+    return sp.Piecewise(*branches)
+
+
 @functools.lru_cache(maxsize=256)
 def kernel_form(expr: sp.Basic, variable: sp.Symbol) -> KernelForm:
     """The checked form a kernel for ``expr`` evaluates (see the module docstring).
@@ -472,15 +660,32 @@ def kernel_form(expr: sp.Basic, variable: sp.Symbol) -> KernelForm:
     'symbolic'
     """
     expr = sp.sympify(expr)
-    candidate = None
+    if isinstance(expr, sp.Piecewise) and expr.has(variable) and not _conditions_have(expr, variable):
+        # conditions on the parameters only (capped L1, the log penalty): a form for each branch
+        forms = [
+            (kernel_form(value, variable) if value.has(variable) else KernelForm(value), cond)
+            for value, cond in expr.args
+        ]
+        if all(form.check is None for form, _ in forms):
+            return KernelForm(expr)
+        guards = tuple(g for form, _ in forms for g in form.guards)
+        details = "; ".join(f"{form.check.method}: {form.check.detail}" for form, _ in forms if form.check is not None)
+        combined = sp.Piecewise(*[(form.expr, cond) for form, cond in forms])
+        return KernelForm(combined, Check("numeric" if "numeric" in details else "symbolic", details), guards)
+    candidates = [KernelForm(expr)]
     if isinstance(expr, sp.Expr) and expr.has(variable) and expr.has(sp.Piecewise, *_KINKED, sp.Max, sp.Min):
-        try:
-            candidate = _rewrite(expr, variable)
-        except (_NoRewrite, _Undecided, NotImplementedError, TypeError, ValueError):
-            candidate = None
-    if candidate is not None and _cost(candidate.expr, variable) < _cost(expr, variable):
-        return candidate
-    return KernelForm(expr)
+        for rewrite in (_rewrite, _threshold_form):
+            if rewrite is _threshold_form and not expr.has(sp.Piecewise):
+                continue
+            try:
+                candidates.append(rewrite(expr, variable))
+            except (_NoRewrite, _Undecided, NotImplementedError, TypeError, ValueError):
+                continue
+    return min(candidates, key=lambda form: _cost(form.expr, variable))
+
+
+def _conditions_have(expr: sp.Piecewise, variable: sp.Symbol) -> bool:
+    return any(not isinstance(cond, bool) and cond.has(variable) for _, cond in expr.args)
 
 
 # ---------------------------------------------------------------------------
@@ -498,7 +703,18 @@ _UNARY = {
     sp.cosh: "numpy.cosh",
     sp.sinh: "numpy.sinh",
     sp.tanh: "numpy.tanh",
+    sp.cos: "numpy.cos",
+    sp.sin: "numpy.sin",
+    sp.tan: "numpy.tan",
+    sp.acos: "numpy.arccos",
+    sp.asin: "numpy.arcsin",
+    sp.atan: "numpy.arctan",
+    sp.acosh: "numpy.arccosh",
+    sp.asinh: "numpy.arcsinh",
+    sp.atanh: "numpy.arctanh",
 }
+#: Functions much dearer than a pass over memory: a branch using one is evaluated on its elements only.
+_DEAR = (sp.cos, sp.sin, sp.tan, sp.acos, sp.asin, sp.atan, sp.acosh, sp.asinh, sp.atanh, sp.LambertW)
 _COMPARE = {
     sp.StrictLessThan: "numpy.less",
     sp.LessThan: "numpy.less_equal",
@@ -532,21 +748,127 @@ def _fits(buffer: Any, *operands: Any) -> bool:
         return False
 
 
+def _weak(value: Any) -> Any:
+    """A NumPy float64 scalar as a Python float: weakly typed, so float32 arrays stay float32 (NEP 50)."""
+    return float(value) if type(value) is np.float64 else value
+
+
+def _scalar(value: Any) -> bool:
+    """A parameter condition that Python can branch on (a bool or a 0-d NumPy boolean)."""
+    return isinstance(value, bool | np.bool_) or (type(value) is np.ndarray and value.ndim == 0)
+
+
+def _pick(mask: Any, branch: Callable[..., Any], fill: Any, *args: Any) -> Any:
+    """``numpy.where(mask, branch(*args), fill)``, with ``branch`` evaluated only where ``mask`` holds.
+
+    For NumPy arrays the arguments are gathered at ``mask`` (``args[0]`` is the variable); for
+    other arrays (Dask) this is ``numpy.where`` itself, through the array-function protocol.
+    """
+    if (
+        type(mask) is not np.ndarray
+        or not mask.ndim
+        or not all(type(a) is np.ndarray or isinstance(a, _SCALARS) for a in (fill, *args))
+    ):
+        return np.where(mask, branch(*args), fill)
+    shape = mask.shape
+    sub = [a if np.ndim(a) == 0 else (a if a.shape == shape else np.broadcast_to(a, shape))[mask] for a in args]
+    values = branch(*sub)
+    out = np.empty(shape, dtype=np.result_type(values, fill, *args, 1.0))
+    if np.ndim(fill) == 0:
+        out.fill(fill)
+    else:
+        np.copyto(out, np.broadcast_to(fill, shape))
+    out[mask] = values
+    return out
+
+
+def wright_omega(y: Any) -> Any:
+    """The Wright omega function for real ``y``: the solution ``w`` of ``w + log(w) = y``, i.e. ``W0(exp(y))``.
+
+    Winitzki's approximation of ``W0(x)`` in ``L = log(1 + exp(y))`` (``numpy.logaddexp``: no
+    overflow) starts three Newton steps on ``w + log(w) = y`` (quadratic convergence from within
+    1e-2 of the root: full precision).  Ufuncs only, so float32 stays float32 and Dask works.
+    Where ``exp(y)`` underflows the value is ``exp(y)``; ``y = +inf`` gives inf, NaN gives NaN.
+
+    Examples
+    --------
+    >>> w = wright_omega(np.array([-2.0, 0.0, 1.0, 1e6]))
+    >>> bool(np.allclose(w + np.log(w), [-2.0, 0.0, 1.0, 1e6], rtol=1e-15, atol=1e-15))
+    True
+    >>> wright_omega(np.array([np.inf, -np.inf, -800.0, np.nan]))
+    array([inf,  0.,  0., nan])
+    """
+    with np.errstate(all="ignore"):
+        w = np.logaddexp(0, y)  # log(1 + e^y)
+        w = w * (1 - np.log1p(w) / (w + 2))
+        for _ in range(3):  # Newton: w -= (w + log w - y) * w / (w + 1)
+            f = np.log(w)
+            f += w
+            f -= y
+            f *= w
+            f /= w + 1
+            w -= f
+        if type(w) is np.ndarray and not np.isfinite(w).all():  # exp(y) underflowed, or y = +-inf
+            bad = ~np.isfinite(w)
+            w[bad] = np.where(np.asarray(y)[bad] > 0, np.asarray(y)[bad], np.exp(np.asarray(y)[bad]))
+    return w
+
+
+def _lambert_w(z: Any) -> Any:
+    """W0(z) for real z >= -1/e: the Wright omega of log(z) for z > 0, Halley's method below 0."""
+    from .numeric_prox import lambert_w
+
+    with np.errstate(all="ignore"):
+        return np.where(z > 0, wright_omega(np.log(np.where(z > 0, z, 1))), lambert_w(np.minimum(z, 0)))
+
+
+def _nonnegative(expr: sp.Expr) -> bool:
+    """``expr >= 0`` wherever it is real: from the assumptions, or ``a +- sqrt(b)`` with ``a**2 - b >= 0``, ``a >= 0``.
+
+    The second rule covers the radicands of Cardano's formula (``-v/2 + sqrt(v**2/4 + c)``, c > 0),
+    whose cube roots are then evaluated with ``numpy.cbrt`` instead of ``numpy.power``.
+    """
+    if expr.is_nonnegative:
+        return True
+    if not isinstance(expr, sp.Add):
+        return False
+    roots = []
+    for term in expr.args:
+        k, rest = term.as_coeff_Mul()
+        if isinstance(rest, sp.Pow) and rest.exp == sp.S.Half and k.is_real and k != 0:
+            roots.append((term, k, rest.base))
+    if len(roots) != 1:
+        return False
+    term, k, radicand = roots[0]
+    rest = expr - term  # expr = rest + k*sqrt(radicand)
+    if k > 0:  # k*sqrt(b) >= |rest| when k**2*b - rest**2 >= 0
+        return bool(sp.simplify(k**2 * radicand - rest**2).is_nonnegative or rest.is_nonnegative)
+    return bool(rest.is_nonnegative and sp.simplify(rest**2 - k**2 * radicand).is_nonnegative)
+
+
 class _Emitter:
     """Emit one ufunc call per full-size operation; parameter-only parts inline with Python operators."""
 
-    def __init__(self, variable: sp.Symbol, names: dict[sp.Symbol, str]) -> None:
+    def __init__(self, variable: sp.Symbol, names: dict[sp.Symbol, str], args: tuple[sp.Symbol, ...] = ()) -> None:
         self.variable = variable
-        self.names = names
+        self.names = dict(names)
+        self.args = args
+        self.full: set[sp.Symbol] = {variable}
+        self.expanded: dict[sp.Symbol, sp.Expr] = {}  # common subexpressions, for branches compiled apart
         self.lines: list[str] = []
         self.prelude: list[str] = []
+        self.subkernels: dict[str, sp.Expr] = {}
+        self.deferred: dict[sp.Symbol, sp.Expr] = {}  # costly branches, kept out of the common subexpressions
         self.count = 0
         self.uses_where = False
-        plain = {s: sp.Symbol(n) for s, n in names.items()}
-        self.plain = plain
+        self.fallback = False
+        self.plain = {s: sp.Symbol(n) for s, n in names.items()}
         self.printer = _KernelPrinter(
             {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
         )
+
+    def has_full(self, expr: sp.Basic) -> bool:
+        return expr.has(*self.full, *self.deferred)
 
     # values are (code, owned): ``owned`` temporaries may be overwritten
     def param(self, expr: sp.Basic) -> str:
@@ -558,7 +880,7 @@ class _Emitter:
         if expr.has(sp.Piecewise):
             self.uses_where = True
         name = f"_p{len(self.prelude)}"
-        self.prelude.append(f"{name} = {self.printer.doprint(expr.xreplace(self.plain))}")
+        self.prelude.append(f"{name} = _weak({self.printer.doprint(expr.xreplace(self.plain))})")
         return name
 
     def temp(self, call: str, args: list[str], owned: list[str]) -> tuple[str, bool]:
@@ -578,10 +900,12 @@ class _Emitter:
         return self.temp(func, [code for code, _ in operands], [code for code, own in operands if own])
 
     def value(self, expr: sp.Basic) -> tuple[str, bool]:
-        if not expr.has(self.variable):
+        if expr in self.deferred:
+            return self.value(self.deferred[expr])
+        if not self.has_full(expr):
             return self.param(expr), False
-        if expr == self.variable:
-            return self.names[self.variable], False
+        if expr in self.full:
+            return self.names[expr], False
         if isinstance(expr, sp.Add):
             return self.add(expr)
         if isinstance(expr, sp.Mul):
@@ -594,16 +918,30 @@ class _Emitter:
                 return clipped
         if isinstance(expr, sp.Max | sp.Min):
             func = "numpy.maximum" if isinstance(expr, sp.Max) else "numpy.minimum"
-            args = sorted(expr.args, key=lambda a: not a.has(self.variable))
+            args = sorted(expr.args, key=lambda a: not self.has_full(a))
             out = self.value(args[0])
             for arg in args[1:]:
                 out = self.call(func, out, self.value(arg))
             return out
         if type(expr) in _UNARY:
             return self.call(_UNARY[type(expr)], self.value(expr.args[0]))
+        if isinstance(expr, CopySign):
+            return self.call("numpy.copysign", self.value(expr.args[0]), self.value(expr.args[1]))
+        if isinstance(expr, sp.LambertW) and len(expr.args) == 1:
+            return self.lambert(expr.args[0])
         if isinstance(expr, sp.Piecewise):
             return self.piecewise(expr)
         raise _Unsupported(type(expr).__name__)
+
+    def lambert(self, z: sp.Expr) -> tuple[str, bool]:
+        """``W0(k exp(y))`` (k > 0) is the Wright omega of ``y + log(k)``: no overflow of ``exp``."""
+        factors = sp.Mul.make_args(z)
+        exps = [f for f in factors if isinstance(f, sp.exp)]
+        k = self.expand(sp.Mul(*[f for f in factors if not isinstance(f, sp.exp)]))
+        if len(exps) == 1 and not self.has_full(k) and k.is_positive:
+            y = exps[0].args[0] + sp.expand_log(sp.log(k), force=True)
+            return self.temp("_omega", [self.value(y)[0]], [])
+        return self.temp("_lambert_w", [self.value(z)[0]], [])
 
     def clip(self, expr: sp.Min) -> tuple[str, bool] | None:
         """``Min(Max(x, lo), hi)`` is ``numpy.clip(x, lo, hi)`` (NumPy defines clip so, whatever lo, hi)."""
@@ -612,17 +950,17 @@ class _Emitter:
             return None
         (maximum,) = inner
         (hi,) = [a for a in expr.args if a is not maximum]
-        full = [a for a in maximum.args if a.has(self.variable)]
-        if len(full) != 1 or hi.has(self.variable):
+        full = [a for a in maximum.args if self.has_full(a)]
+        if len(full) != 1 or self.has_full(hi):
             return None
         (x,) = full
         (lo,) = [a for a in maximum.args if a is not x]
         return self.call("numpy.clip", self.value(x), self.value(lo), self.value(hi))
 
     def add(self, expr: sp.Add) -> tuple[str, bool]:
-        params = [t for t in expr.args if not t.has(self.variable)]
+        params = [t for t in expr.args if not self.has_full(t)]
         positive, negative = [], []
-        for term in (t for t in expr.args if t.has(self.variable)):
+        for term in (t for t in expr.args if self.has_full(t)):
             coeff, rest = term.as_coeff_Mul()
             if coeff.is_negative:
                 negative.append(-coeff * rest if coeff != -1 else rest)
@@ -650,7 +988,7 @@ class _Emitter:
         for factor in expr.args:
             base, exponent = factor.as_base_exp() if isinstance(factor, sp.Pow) else (factor, sp.S.One)
             inverse = isinstance(factor, sp.Pow) and exponent.is_number and exponent.is_negative
-            if not factor.has(self.variable):
+            if not self.has_full(factor):
                 if inverse and exponent == -1:
                     denom_params.append(base)
                 else:
@@ -681,12 +1019,20 @@ class _Emitter:
 
     def power(self, expr: sp.Pow) -> tuple[str, bool]:
         base, exponent = expr.args
-        if exponent.has(self.variable):
+        if self.has_full(exponent):
             return self.call("numpy.power", self.value(base), self.value(exponent))
         if exponent == 2:
             return self.call("numpy.square", self.value(base))
+        if exponent in (3, 4):  # x*x*x and (x*x)**2: multiplications, not pow
+            inner = self.value(base)
+            squared = self.temp("numpy.square", [inner[0]], [])
+            if exponent == 4:
+                return self.call("numpy.square", squared)
+            return self.call("numpy.multiply", squared, inner)
         if exponent == sp.S.Half:
             return self.call("numpy.sqrt", self.value(base))
+        if exponent == sp.Rational(1, 3) and _nonnegative(self.expand(base)):  # real cube root = principal one
+            return self.call("numpy.cbrt", self.value(base))
         if exponent == -1:
             return self.call("numpy.divide", ("1.0", False), self.value(base))
         if exponent == -sp.S.Half:
@@ -694,6 +1040,11 @@ class _Emitter:
         return self.call("numpy.power", self.value(base), (self.param(exponent), False))
 
     def condition(self, cond: Any) -> tuple[str, bool]:
+        if isinstance(cond, tuple):  # ("none of", conditions)
+            out = self.condition(cond[1][0])
+            for other in cond[1][1:]:
+                out = self.temp("numpy.logical_or", [out[0], self.condition(other)[0]], [])
+            return self.temp("numpy.logical_not", [out[0]], [])
         if isinstance(cond, Relational) and type(cond) in _COMPARE:
             return self.temp(_COMPARE[type(cond)], [self.value(cond.lhs)[0], self.value(cond.rhs)[0]], [])
         if isinstance(cond, sp.And | sp.Or):
@@ -708,51 +1059,157 @@ class _Emitter:
             return ("True" if cond is sp.true else "False"), False
         raise _Unsupported(f"condition {cond}")
 
+    def dear(self, expr: sp.Basic) -> bool:
+        """Worth evaluating on its own elements only: a costly function, or many passes."""
+        if expr in self.deferred:
+            return True
+        full = self.expand(expr)
+        if full.has(*_DEAR) or any(
+            isinstance(p, sp.Pow) and not p.exp.is_Integer and p.exp != sp.S.Half
+            for p in full.atoms(sp.Pow)
+            if p.has(self.variable)
+        ):
+            return True
+        return sp.count_ops(full) > 12
+
+    def expand(self, expr: sp.Basic) -> sp.Basic:
+        for symbol, sub in reversed(list(self.expanded.items())):
+            expr = expr.xreplace({symbol: sub})
+        return expr
+
     def piecewise(self, expr: sp.Piecewise) -> tuple[str, bool]:
+        if not any(self.has_full(c) for _, c in expr.args if c is not sp.true):
+            return self.branch_on_parameters(expr)
+        args = list(expr.args)
+        if (
+            len(args) == 2
+            and args[0][0] == 0
+            and args[1][0] == self.variable
+            and isinstance(args[0][1], sp.LessThan | sp.StrictLessThan)
+            and args[0][1].lhs == sp.Abs(self.variable)
+            and not self.has_full(args[0][1].rhs)
+        ):
+            # hard thresholding: v*(|v| > t) (v is finite where it is zeroed; NaN stays NaN), no where()
+            keep = self.condition(sp.Not(args[0][1]))
+            return self.temp("numpy.multiply", [self.names[self.variable], keep[0]], [])
         self.uses_where = True
+        if len(args) >= 2 and args[-1][1] is sp.true and self.dear(args[-1][0]) and not self.dear(args[0][0]):
+            # the last branch first, on the elements no earlier condition takes
+            # "no earlier condition holds" as logical_not(c0 | c1 ...): a NaN fails every comparison and
+            # so takes the last branch, as in the original order (SymPy's Not(|v| <= t) would be |v| > t)
+            args = [(args[-1][0], ("none of", [c for _, c in args[:-1]])), *args[:-2], (args[-2][0], sp.true)]
         out: tuple[str, bool] = ("numpy.nan", False)
-        for value, cond in reversed(expr.args):
+        for value, cond in reversed(args):
             if cond is sp.true:
                 out = self.value(value)
+            elif self.dear(value) and self.args:
+                name = f"_b{len(self.subkernels)}"
+                self.subkernels[name] = self.expand(self.deferred.get(value, value))
+                mask = self.condition(cond)[0]
+                out = self.temp("_pick", [mask, name, out[0], *(self.names[a] for a in self.args)], [])
             else:
                 out = self.temp("numpy.where", [self.condition(cond)[0], self.value(value)[0], out[0]], [])
         return out
 
+    def branch_on_parameters(self, expr: sp.Piecewise) -> tuple[str, bool]:
+        """A ``Piecewise`` whose conditions involve parameters only: Python branches (else the fallback)."""
+        name = f"_t{self.count}"
+        self.count += 1
+        self.fallback = True
+        conds = [self.param(c) if c is not sp.true else "True" for _, c in expr.args]
+        test = " and ".join(f"_scalar({c})" for c in conds if c != "True") or "True"
+        self.lines.append(f"if not ({test}):")
+        self.lines.append("    return _fallback(" + ", ".join(self.names[a] for a in self.args) + ")")
+        for i, ((value, _), cond) in enumerate(zip(expr.args, conds, strict=True)):
+            saved, self.lines = self.lines, []
+            code, _ = self.value(value)
+            body, self.lines = self.lines, saved
+            self.lines.append(("if" if i == 0 else "elif") + f" {cond}:" if cond != "True" else "else:")
+            self.lines += [f"    {line}" for line in body] + [f"    {name} = {code}"]
+        if conds[-1] != "True":
+            self.lines.append("else:")
+            self.lines.append(f"    {name} = numpy.nan")
+        return name, False
+
+
+def _prepare(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Emitter:
+    """An emitter that has emitted ``expr`` (common subexpressions first, each computed once)."""
+    names = {a: argument_name(a) for a in args}
+    emitter = _Emitter(args[0], names, args)
+    expr = _defer(expr, emitter)
+    replacements, (reduced,) = sp.cse(expr, symbols=sp.numbered_symbols("_cse", cls=sp.Dummy), list=True)
+    for symbol, sub in replacements:
+        if sub.has(*emitter.full):
+            code, _ = emitter.value(sub)
+            emitter.full.add(symbol)
+        else:
+            code = emitter.param(sub)
+            emitter.plain[symbol] = sp.Symbol(code)
+        emitter.names[symbol] = code
+        emitter.expanded[symbol] = sub
+    emitter.result = emitter.value(reduced)  # type: ignore[attr-defined]
+    return emitter
+
+
+def _defer(expr: sp.Basic, emitter: _Emitter) -> sp.Basic:
+    """Replace the costly branches of ``Piecewise`` in the variable by placeholders (evaluated apart, masked)."""
+    if not isinstance(expr, sp.Basic) or not expr.args:
+        return expr
+    if isinstance(expr, sp.Piecewise) and any(c is not sp.true and c.has(emitter.variable) for _, c in expr.args):
+        branches = []
+        for value, cond in expr.args:
+            if emitter.dear(value):
+                placeholder = sp.Dummy(f"branch{len(emitter.deferred)}")
+                emitter.deferred[placeholder] = value
+                value = placeholder
+            branches.append((value, cond))
+        return sp.Piecewise(*branches)
+    return expr.func(*[_defer(arg, emitter) for arg in expr.args])
+
 
 def _cost(expr: sp.Basic, variable: sp.Symbol) -> int:
     """Full-size passes of the generated code (lower is faster); unsupported forms count as many."""
+    args = (variable, *sorted(expr.free_symbols - {variable}, key=lambda s: s.name))
     try:
-        emitter = _Emitter(variable, {s: argument_name(s) for s in expr.free_symbols | {variable}})
-        emitter.value(expr)
+        emitter = _prepare(expr, args)
     except _Unsupported:
         return 10**6
-    return len(emitter.lines) + (len(emitter.lines) if emitter.uses_where else 0)
+    dear = sum(_cost(sub, variable) // 2 for sub in emitter.subkernels.values())
+    lines = sum(1 for line in emitter.lines if "=" in line)
+    return lines + dear + (lines if emitter.uses_where else 0)
 
 
-def _generate(form: KernelForm, args: tuple[sp.Symbol, ...]) -> tuple[str, bool]:
-    """Python source of ``_kernel(*args)`` for ``form``; and whether it needs ``errstate``."""
-    names = {a: argument_name(a) for a in args}
-    emitter = _Emitter(args[0], names)
-    result, _ = emitter.value(form.expr)
+def _generate(form: KernelForm, args: tuple[sp.Symbol, ...]) -> tuple[str, bool, dict[str, sp.Expr]]:
+    """Python source of ``_kernel(*args)`` for ``form``; whether it needs ``errstate``; its branch kernels."""
+    emitter = _prepare(form.expr, args)
+    names = emitter.names
+    result, _ = emitter.result  # type: ignore[attr-defined]
     if not form.expr.has(args[0]):  # a constant in the variable still has the variable's shape, like a ufunc
         result, _ = emitter.call(
             "numpy.add", emitter.call("numpy.zeros_like", (names[args[0]], False)), (result, False)
         )
-    lines = [f"def _kernel({', '.join(names.values())}):"]
+    arguments = ", ".join(names[a] for a in args)
+    lines = [f"def _kernel({arguments}):"]
     guards = [emitter.param(guard) for guard in form.guards]
     lines += [f"    {line}" for line in emitter.prelude]
     for guard in guards:
         lines.append(f"    if not numpy.all({guard}):")
-        lines.append(f"        return _fallback({', '.join(names.values())})")
+        lines.append(f"        return _fallback({arguments})")
     lines += [f"    {line}" for line in emitter.lines]
     lines.append(f"    return {result}")
-    return "\n".join(lines), emitter.uses_where
+    quiet = emitter.uses_where or form.expr.has(*_DEAR) or bool(emitter.subkernels)
+    return "\n".join(lines), quiet, emitter.subkernels
 
 
 def _lambdified(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
     dummies = [sp.Dummy(argument_name(a)) for a in args]
     body = expr.xreplace(dict(zip(args, dummies, strict=True)))
-    return sp.lambdify(dummies, body, modules=[{"numpy": np}, "numpy"], printer=_KernelPrinter)
+    return sp.lambdify(
+        dummies,
+        body,
+        modules=[{"numpy": np, "LambertW": _lambert_w, "CopySign": np.copysign}, "numpy"],
+        printer=_KernelPrinter,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -771,10 +1228,21 @@ def _compile(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Compiled:
     if extra:
         raise TypeError(f"{sp.sstr(expr)} has symbols {sorted(map(str, extra))} that are not arguments")
     try:
-        source, quiet = _generate(form, args)
+        source, quiet, branches = _generate(form, args)
     except _Unsupported:
         return _Compiled(fallback, KernelForm(expr), "", True)
-    namespace: dict[str, Any] = {"numpy": np, "_fits": _fits, "_fallback": fallback}
+    namespace: dict[str, Any] = {
+        "numpy": np,
+        "_fits": _fits,
+        "_fallback": fallback,
+        "_pick": _pick,
+        "_scalar": _scalar,
+        "_weak": _weak,
+        "_omega": wright_omega,
+        "_lambert_w": _lambert_w,
+    }
+    for name, branch in branches.items():  # costly branches: kernels of their own, run on their elements
+        namespace[name] = _compile(branch, args).kernel
     exec(compile(source, "<derived kernel>", "exec"), namespace)
     return _Compiled(namespace["_kernel"], form, source, quiet or bool(form.guards))
 
@@ -798,6 +1266,27 @@ def bind_arguments(names: Sequence[str], values: Sequence[Any], named: dict[str,
     if missing:
         raise TypeError(f"missing argument(s): {', '.join(missing)}")
     return tuple(bound[n] for n in names)
+
+
+def _is_dask(value: Any) -> bool:
+    """Whether ``value`` is a Dask array (duck-typed: Dask is an optional, test-only dependency)."""
+    return hasattr(value, "map_blocks") and hasattr(value, "__dask_graph__")
+
+
+def _map_blocks(function: Callable[..., np.ndarray], values: tuple[Any, ...]) -> Any:
+    """Evaluate ``function`` lazily on the blocks of the broadcast (Dask) arguments.
+
+    Used where the kernel must run under ``numpy.errstate`` (``where`` evaluates every branch, so a branch
+    not taken may warn): the state is set inside each block's call, when Dask computes it.  The result
+    has the floating dtype of ``v`` (float32 stays float32).
+    """
+    import dask.array as da
+
+    arrays = da.broadcast_arrays(*(value if _is_dask(value) else da.asarray(value) for value in values))
+    chunks = arrays[0].chunks if arrays[0].ndim else ()
+    aligned = [a.rechunk(chunks) if a.ndim else a for a in arrays]
+    dtype = np.result_type(aligned[0].dtype, np.float16)
+    return da.map_blocks(function, *aligned, dtype=dtype, meta=np.empty((0,) * aligned[0].ndim, dtype=dtype))
 
 
 def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[..., Any]:
@@ -836,9 +1325,14 @@ def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[...,
         if check_parameters is not None:  # parameters must satisfy their symbols' assumptions (lambda > 0)
             check_parameters(values)
         if quiet:
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                return kernel(*values)
+            if any(_is_dask(value) for value in values):  # computed later: the errstate must be set then
+                return _map_blocks(quiet_kernel, values)
+            return quiet_kernel(*values)
         return kernel(*values)
+
+    def quiet_kernel(*values: Any) -> Any:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return kernel(*values)
 
     evaluate.__name__ = "derived_kernel"
     evaluate.__doc__ = f"Evaluate {sp.sstr(expr)} at ({', '.join(names)})."

@@ -6,17 +6,22 @@ derivation may also contain
 * cases with **no closed form** (the honest stop of :func:`derive.prox.prox`):
   the case is a ``ConditionSet`` of the optimality equation
   ``x - v + g'(x) = 0``, whose left side is strictly increasing with slope at
-  least 1 on its piece (g convex).  It is solved by **safeguarded bisection**:
-  with x0 a point of the piece, the root lies within ``|phi(x0)|`` of x0
-  (slope >= 1), which brackets it; the bracket is intersected with the piece
-  and halved until it is a few ulps wide;
+  least 1 on its piece (g convex).  It is solved by **Newton's method** with
+  the derivative SymPy derives (one generated kernel for ``phi/phi'``), each
+  element stopping when its step is within 4 ulps; elements Newton leaves
+  unconverged go to **safeguarded bisection**: with x0 a point of the piece,
+  the root lies within ``|phi(x0)|`` of x0 (slope >= 1), which brackets it;
 * **ties** (the global route of :mod:`derive.nonconvex`): the result is
   set-valued at the jumps; the extra ``selection`` (the smaller minimiser at a
   tie) is evaluated instead;
 * **implicit thresholds** ``tau(parameters)`` (no closed form for where the
   minimiser jumps): each is the image ``phi(x_tau)`` of the root of an
   increasing equation on an interval, found by vectorised bisection for every
-  parameter value.
+  parameter value (once per parameter value, not per element of ``v``).
+
+Ties, Lambert W and closed forms go through the generated ufunc code of
+:func:`derive.numeric.numeric_function` (thresholds in ``|v|``, costly
+branches evaluated on their elements only, Lambert W as the Wright omega).
 
 All of this is vectorised with NumPy and broadcasts like a ufunc over ``v``
 and the parameters.
@@ -24,6 +29,7 @@ and the parameters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -31,12 +37,14 @@ import numpy as np
 import sympy as sp
 
 from .core import Derivation
-from .numeric import argument_name
+from .numeric import _is_dask, _map_blocks, argument_name
 
 __all__ = ["numeric_prox", "bisect_increasing", "lambert_w"]
 
 #: Most halvings of a bracket (float64 needs about 60 from a bracket of width 1e3).
 ITERATIONS = 200
+#: Most Newton steps before the remaining elements are bisected.
+NEWTON_STEPS = 40
 
 
 def bisect_increasing(f: Callable[[np.ndarray], np.ndarray], lo: Any, hi: Any) -> np.ndarray:
@@ -99,50 +107,99 @@ def _lambdify(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..., An
 
 
 def _solve_condition_set(value: sp.ConditionSet, args: tuple[sp.Symbol, ...], arrays: list[np.ndarray]) -> np.ndarray:
+    """See :func:`_root_solver` (which compiles once what this evaluates)."""
+    return _root_solver(value, args)(arrays)
+
+
+@functools.lru_cache(maxsize=64)
+def _root_solver(value: sp.ConditionSet, args: tuple[sp.Symbol, ...]) -> Callable[[list[Any]], np.ndarray]:
     """The unique root of the (increasing, slope >= 1) equation of a ConditionSet, elementwise.
 
-    At ``v = +inf`` (``-inf``) the root is the limit, the upper (lower) end of the piece: ``x + g'(x) = v`` is
-    increasing and continuous on the piece, so its root tends to the end as v grows without bound.
+    **Newton's method** on ``phi(x) = x - v + g'(x)`` with the derivative ``phi'`` derived by SymPy,
+    both in one generated kernel (common subexpressions such as ``tanh(x)`` computed once), from
+    ``v`` clipped into the piece; it stops when every step is within 4 ulps of its iterate.  Elements
+    where Newton has not converged after :data:`NEWTON_STEPS` steps (or left the piece) are finished
+    by **safeguarded bisection**: the root lies within ``|phi(x)|`` of any x (slope >= 1), which
+    brackets it.  At ``v = +inf`` (``-inf``) the root is the limit, the upper (lower) end of the piece.
     """
+    from .numeric import _compile
+
     symbol, condition, base = value.args
-    phi = _lambdify(_cheapest(condition.lhs - condition.rhs), (symbol, *args))
-    shape = np.broadcast(*arrays).shape
+    phi_expr = _cheapest(condition.lhs - condition.rhs)
+    unknown = sp.Dummy("x_root", real=True)  # a Python name for the unknown (its own may be ``x^*``)
+    phi_expr, symbol = phi_expr.xreplace({symbol: unknown}), unknown
+    step = _compile(phi_expr / sp.diff(phi_expr, symbol), (symbol, *args)).kernel
+    phi = _lambdify(phi_expr, (symbol, *args))
     start = base.start if base.start is not sp.S.NegativeInfinity else None
     end = base.end if base.end is not sp.S.Infinity else None
-    low = _lambdify(sp.sympify(start), args)(*arrays) if start is not None else None
-    high = _lambdify(sp.sympify(end), args)(*arrays) if end is not None else None
-    if low is not None and high is not None:
-        x0 = (np.asarray(low, dtype=float) + np.asarray(high, dtype=float)) / 2
-    elif low is not None:
-        x0 = np.asarray(low, dtype=float) + 1
-    elif high is not None:
-        x0 = np.asarray(high, dtype=float) - 1
-    else:
-        x0 = np.zeros(shape)
-    x0 = np.broadcast_to(x0, shape).astype(float)
+    low_of = _lambdify(sp.sympify(start), args) if start is not None else None
+    high_of = _lambdify(sp.sympify(end), args) if end is not None else None
+    return functools.partial(_newton, step, phi, low_of, high_of)
+
+
+def _newton(
+    step: Callable[..., Any], phi: Callable[..., Any], low_of: Any, high_of: Any, arrays: list[Any]
+) -> np.ndarray:
+    """Newton's method from ``v`` clipped into the piece; bisection for the elements it leaves unconverged."""
+    v = arrays[0]
+    low = low_of(*arrays) if low_of is not None else None
+    high = high_of(*arrays) if high_of is not None else None
+    tolerance = 4 * np.finfo(v.dtype).eps
     with np.errstate(all="ignore"):
-        # start at v itself, clipped into the piece: the root x = v - g'(x) is then within |g'(x0)| of it
-        # (a bracket as tight as a hand-written one when g' is bounded); where phi is not finite there, the
-        # piece's own point x0 is used
-        near = (
-            np.clip(np.asarray(arrays[0], dtype=float), low, high)
-            if (low is not None or high is not None)
-            else arrays[0]
-        )
+        x = np.clip(v, low, high) if (low is not None or high is not None) else np.array(v, copy=True)
+        done = False
+        for _ in range(NEWTON_STEPS):
+            s = step(x, *arrays)
+            active = np.abs(s) > tolerance * np.abs(x)  # NaN steps count as done: checked below
+            if not active.any():
+                done = True
+                break
+            # an element stops moving once its own step is within 4 ulps: the result does not depend
+            # on the other elements (the same for any chunking of the input)
+            np.subtract(x, s, out=x, where=active)
+        if not done or low is not None or high is not None or np.isnan(x).any():
+            lost = ~(np.abs(s) <= tolerance * np.abs(x))
+            if low is not None:
+                lost |= x < low
+            if high is not None:
+                lost |= x > high
+            lost &= ~np.isnan(v)
+        else:
+            lost = None
+        if lost is not None and lost.any():
+            x[lost] = _bisect_piece(phi, [np.broadcast_to(a, x.shape)[lost] for a in arrays], low, high, lost)
+        if not np.isfinite(v).all():
+            x = np.where(np.isposinf(v), np.inf if high is None else high, x)
+            x = np.where(np.isneginf(v), -np.inf if low is None else low, x)
+    return x
+
+
+def _bisect_piece(phi: Callable[..., Any], arrays: list[np.ndarray], low: Any, high: Any, where: np.ndarray) -> Any:
+    """Safeguarded bisection for the elements ``where`` (arrays already taken there): bracket ``x0 +- |phi(x0)|``."""
+    v = arrays[0].astype(float)
+    low = None if low is None else np.broadcast_to(low, where.shape)[where]
+    high = None if high is None else np.broadcast_to(high, where.shape)[where]
+    with np.errstate(all="ignore"):
+        if low is not None and high is not None:
+            x0 = (low + high) / 2
+        elif low is not None:
+            x0 = low + 1.0
+        elif high is not None:
+            x0 = high - 1.0
+        else:
+            x0 = np.zeros_like(v)
+        near = np.clip(v, low, high) if (low is not None or high is not None) else v
         at_near = phi(near, *arrays)
         usable = np.isfinite(at_near)
         x0 = np.where(usable, near, x0)
         radius = np.abs(np.where(usable, at_near, phi(x0, *arrays))) * (1 + 1e-12) + 1e-300
-    lo, hi = x0 - radius, x0 + radius
-    if low is not None:
-        lo = np.maximum(lo, low)
-    if high is not None:
-        hi = np.minimum(hi, high)
-    root = bisect_increasing(lambda t: phi(t, *arrays), lo, hi)
-    root = np.where(radius <= 1e-300, x0, root)  # phi(x0) = 0: x0 is the root itself (v = 0 for log cosh)
-    v = arrays[0]
-    root = np.where(np.isposinf(v), np.inf if high is None else high, root)
-    return np.where(np.isneginf(v), -np.inf if low is None else low, root)
+        lo, hi = x0 - radius, x0 + radius
+        if low is not None:
+            lo = np.maximum(lo, low)
+        if high is not None:
+            hi = np.minimum(hi, high)
+        root = bisect_increasing(lambda t: phi(t, *arrays), lo, hi)
+        return np.where(radius <= 1e-300, x0, root)
 
 
 def _cheapest(expr: sp.Expr) -> sp.Expr:
@@ -208,7 +265,7 @@ def numeric_prox(d: Derivation) -> Callable[..., Any]:
     >>> f(np.array([np.nan, np.inf, -np.inf]))
     array([ nan,  inf, -inf])
     """
-    from .numeric import bind_arguments
+    from .numeric import _compile, bind_arguments
     from .validate import parameter_checker
 
     extras = dict(d.extras)
@@ -217,30 +274,36 @@ def numeric_prox(d: Derivation) -> Callable[..., Any]:
     names = [argument_name(a) for a in args]
     implicit = tuple(extras.get("implicit", ()))
     unsolved = sorted(expr.atoms(sp.ConditionSet), key=sp.default_sort_key)
-    if not implicit and not unsolved and not expr.has(sp.LambertW) and "selection" not in extras:
+    if not implicit and not unsolved:  # closed forms, Lambert W and selections: generated ufunc code
         return d.numeric()
-    placeholders = {imp.symbol: sp.Dummy("tau") for imp in implicit}
-    placeholders.update({cs: sp.Dummy("root") for cs in unsolved})
+    # distinct names: they become the generated kernel's arguments (a branch and its mirror are two roots)
+    placeholders = {imp.symbol: sp.Dummy(f"tau{i}") for i, imp in enumerate(implicit)}
+    placeholders.update({cs: sp.Dummy(f"root{i}") for i, cs in enumerate(unsolved)})
     body = expr.xreplace(placeholders)
-    kernel = _lambdify(body, (*args, *placeholders.values()))
+    direct = body in placeholders.values()  # the result is the root itself (log cosh)
+    kernel = None if direct else _compile(body, (*args, *placeholders.values())).kernel
     check_parameters = parameter_checker(args[1:], names[1:], range(1, len(args)))
 
     def on_arrays(*values: Any) -> np.ndarray:
-        arrays = _broadcast(values)
         extra = []
+        if unsolved:
+            arrays = _broadcast(values)
+        if implicit:  # thresholds depend on the parameters only: solved once per parameter value
+            shape = np.broadcast_shapes(*(np.shape(p) for p in values[1:]))
+            params = [np.zeros(shape), *(np.broadcast_to(np.asarray(p, dtype=float), shape) for p in values[1:])]
         for key in placeholders:
             if isinstance(key, sp.ConditionSet):
                 extra.append(_solve_condition_set(key, args, arrays))
             else:
                 imp = next(i for i in implicit if i.symbol == key)
-                extra.append(_implicit_values(imp, args, arrays))
-        with np.errstate(all="ignore"):
-            out = np.array(kernel(*arrays, *extra), dtype=float)
-        missing = np.zeros(out.shape, dtype=bool)
-        for a in arrays:
-            missing |= np.isnan(a)
-        if missing.any():
-            out = np.where(missing, np.nan, out)  # NaN in, NaN out (whatever branch NaN selected)
+                tau = _implicit_values(imp, args, params)
+                extra.append(float(tau) if np.ndim(tau) == 0 else tau)  # a Python float: float32 stays float32
+        if direct:
+            out = extra[0]
+        else:
+            with np.errstate(all="ignore"):
+                out = kernel(*values, *extra)
+        out = np.asarray(out)
         return out if out.ndim else out[()]
 
     def evaluate(*values: Any, **named: Any) -> Any:
@@ -256,21 +319,11 @@ def numeric_prox(d: Derivation) -> Callable[..., Any]:
     return evaluate
 
 
-def _is_dask(value: Any) -> bool:
-    return hasattr(value, "map_blocks") and hasattr(value, "__dask_graph__")
-
-
-def _map_blocks(function: Callable[..., np.ndarray], values: tuple[Any, ...]) -> Any:
-    """Evaluate ``function`` lazily on the blocks of the broadcast (Dask) arguments."""
-    import dask.array as da
-
-    arrays = da.broadcast_arrays(*(value if _is_dask(value) else da.asarray(value) for value in values))
-    chunks = arrays[0].chunks if arrays[0].ndim else ()
-    aligned = [a.rechunk(chunks) if a.ndim else a for a in arrays]
-    return da.map_blocks(function, *aligned, dtype=float, meta=np.empty((0,) * aligned[0].ndim, dtype=float))
-
-
-def _broadcast(values: tuple[Any, ...]) -> list[np.ndarray]:
-    arrays = [np.asarray(value, dtype=float) for value in values]
+def _broadcast(values: tuple[Any, ...]) -> list[Any]:
+    """``v`` as a float array of the broadcast shape; 0-d parameters as Python floats (float32 stays float32)."""
+    dtype = np.result_type(np.asarray(values[0]), 1.0)
+    arrays = [np.asarray(value, dtype=dtype if i == 0 else float) for i, value in enumerate(values)]
     shape = np.broadcast(*arrays).shape
-    return [np.broadcast_to(a, shape) for a in arrays]
+    return [np.array(np.broadcast_to(arrays[0], shape))] + [
+        float(a) if a.ndim == 0 else np.broadcast_to(a, shape) for a in arrays[1:]
+    ]
