@@ -109,8 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("subgradient", "derive the subdifferential of a convex penalty"),
     ):
         p = sub.add_parser(name, help=helptext, description=helptext, epilog=_EPILOG[name])
-        p.add_argument("expr", metavar="EXPR", help="penalty, e.g. 'lambda*abs(x)'; functions: abs max min sqrt exp "
-                       "log cosh huber(x, delta) indicator(x, a, b); for prox also a catalogue name (derive catalogue)")
+        p.add_argument(
+            "expr",
+            metavar="EXPR",
+            help="penalty, e.g. 'lambda*abs(x)'; functions: abs max min sqrt exp "
+            "log cosh huber(x, delta) indicator(x, a, b); for prox also a catalogue name (derive catalogue)",
+        )
         p.add_argument("--var", default="x", help="the penalty's variable (default: x)")
         p.add_argument(
             "--assume",
@@ -137,13 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Derive the lasso or ridge estimate for an orthonormal design, coordinate by coordinate.",
         epilog=_EPILOG["estimator"],
     )
-    p.add_argument("name", metavar="NAME", help="lasso, ridge, best_subset, l0, elastic_net, elastic_net_corrected, "
-                   "garrote, adaptive_lasso, scad, mcp, bridge, positive_lasso, group_lasso")
-    p.add_argument("--convention", default="esl", help="objective convention: esl (default), tibshirani1996, "
-                   "sklearn or glmnet")
+    p.add_argument(
+        "name",
+        metavar="NAME",
+        help="lasso, ridge, best_subset, l0, elastic_net, elastic_net_corrected, "
+        "garrote, adaptive_lasso, scad, mcp, bridge, positive_lasso, group_lasso",
+    )
+    p.add_argument(
+        "--convention", default="esl", help="objective convention: esl (default), tibshirani1996, sklearn or glmnet"
+    )
     p.add_argument("--design", default="orthonormal", help="orthonormal (default), diagonal or general")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a parameter value, e.g. gamma=2 or a=37/10 (repeatable)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter value, e.g. gamma=2 or a=37/10 (repeatable)",
+    )
     _add_format(p)
     _add_timeout(p)
 

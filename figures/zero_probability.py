@@ -97,9 +97,7 @@ def zero_probability_data(
     sparse = normal_numeric(proof.extra("sparse"), arguments)
     dense = normal_numeric(proof.extra("dense"), arguments)
     grid = np.linspace(0.0, float(lam_max), num)
-    series = [
-        Series(lasso_label(b), grid, sparse(grid, b, float(sigma)), kind="line", style="l1") for b in betas
-    ]
+    series = [Series(lasso_label(b), grid, sparse(grid, b, float(sigma)), kind="line", style="l1") for b in betas]
     series.append(Series(RIDGE_LABEL, grid, dense(grid, betas[0], float(sigma)), kind="line", style="l2"))
     return FigureData(
         title=rf"$z \sim \mathcal{{N}}(\beta, \sigma^2)$, $\sigma = {sigma:g}$: how often the estimate is exactly 0",

@@ -48,7 +48,6 @@ def brute_argmin(
     return +winner
 
 
-
 def coordinate_descent(
     X: np.ndarray,
     y: np.ndarray,

@@ -91,9 +91,10 @@ def test_map_estimates_against_brute_force(theorem: Theorem, zz: float, s: float
 
 def test_wrong_maps_do_not_hold() -> None:
     halved = bayes(laplace_map=sigma**2 / (2 * b))
-    assert halved.holds is False and dict(halved.instances)[
-        "Laplace prior: MAP = lasso with lambda = sigma^2/(2*b)"
-    ] is False
+    assert (
+        halved.holds is False
+        and dict(halved.instances)["Laplace prior: MAP = lasso with lambda = sigma^2/(2*b)"] is False
+    )
     assert halved.failures == ("the Laplace prior corresponds to lambda = sigma^2/b, not sigma^2/(2*b)",)
     esl_in_wrong_convention = bayes(gaussian_map=sigma**2 / tau**2)
     assert esl_in_wrong_convention.holds is False

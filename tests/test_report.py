@@ -21,8 +21,14 @@ def built(tmp_path_factory) -> tuple[Path, str]:
 
 def test_report_files_and_contents(built):
     out, summary = built
-    for name in ("report.tex", "report.md", "figures/threshold_functions.pdf", "figures/threshold_functions.png",
-                 "figures/subdifferential.pdf", "figures/subdifferential.png"):
+    for name in (
+        "report.tex",
+        "report.md",
+        "figures/threshold_functions.pdf",
+        "figures/threshold_functions.png",
+        "figures/subdifferential.pdf",
+        "figures/subdifferential.png",
+    ):
         assert (out / name).is_file(), name
     tex = (out / "report.tex").read_text()
     md = (out / "report.md").read_text()

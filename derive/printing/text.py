@@ -171,9 +171,7 @@ class DeriveStrPrinter(VariableFirstMixin, StrPrinter):
 
     def _print_Sum(self, expr: Any) -> str:
         """``Sum(f, (i, 1, n))`` as ``sum_{i=1}^{n} f``."""
-        bounds = "".join(
-            f"_{{{self._print(i)}={self._print(lo)}}}^{{{self._print(hi)}}}" for i, lo, hi in expr.limits
-        )
+        bounds = "".join(f"_{{{self._print(i)}={self._print(lo)}}}^{{{self._print(hi)}}}" for i, lo, hi in expr.limits)
         return f"sum{bounds} {self.parenthesize(expr.function, 45)}"
 
     def _print_Infinity(self, expr: Any) -> str:
