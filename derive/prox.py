@@ -46,6 +46,7 @@ import functools
 import itertools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,7 +72,7 @@ from .errors import NoClosedFormError, OptionError, VerificationError
 from .notation import Argmin, Penalty, Prox, Subdiff
 from .penalties import PenaltyStructure, Piece, analyse, compare, subdifferential_set
 from .printing.text import expr_to_text
-from .roots import root_formulas
+from .roots import iter_root_formulas
 from .subgradient import describe, describe_set, piecewise_from_cases, subdifferential_steps
 
 __all__ = ["prox", "prox_steps", "zero_set_of", "compact_form", "ROUTES", "region_points", "solve_stationarity"]
@@ -372,22 +373,26 @@ def _as_polynomial(expr: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | Non
     return numerator, denominator
 
 
-def _factor_roots(polynomial: sp.Expr, t: sp.Symbol, assumptions: Any, *, positive: bool) -> list[tuple[Any, int]]:
-    """Root formulas of each factor of degree 1 to 4 (factors t^k dropped when t > 0), with the factor's degree."""
+def _factor_roots(polynomial: sp.Expr, t: sp.Symbol, assumptions: Any, *, positive: bool) -> Iterator[tuple[Any, int]]:
+    """Root formulas of each factor of degree 1 to 4 (factors t^k dropped when t > 0), with the factor's degree.
+
+    A generator: each formula is built only when the caller asks for it (:func:`derive.roots.iter_root_formulas`).
+    """
     degree = sp.degree(polynomial, t)
     if degree <= 2:
-        return [(f, degree) for f in root_formulas(polynomial, t, assumptions=assumptions)]
+        for f in iter_root_formulas(polynomial, t, assumptions=assumptions):
+            yield f, degree
+        return
     try:
         _, factors = sp.factor_list(polynomial, t)
     except (sp.PolynomialError, NotImplementedError):
         factors = [(polynomial, 1)]
-    found: list[tuple[Any, int]] = []
     for factor, _ in factors:
         if positive and sp.expand(factor - t) == 0:
             continue  # t > 0 is not a root
         d = sp.degree(factor, t)
-        found += [(f, d) for f in root_formulas(factor, t, assumptions=assumptions)]
-    return found
+        for f in iter_root_formulas(factor, t, assumptions=assumptions):
+            yield f, d
 
 
 def _lambert_like(equation: sp.Expr, x: sp.Symbol) -> bool:
@@ -435,38 +440,65 @@ def solve_stationarity(
     NoClosedFormError
         If no candidate formula passes.
     """
-    candidates: list[Solution] = []
-    substitution = _power_substitution(equation, x, interval)
-    if substitution is not None:
-        t, x_of_t, _ = substitution
-        transformed = sp.expand(equation.subs(x, x_of_t))
-        poly = _as_polynomial(transformed, t)
-        if poly is not None:
-            polynomial, multiplier = poly
-            for f, degree in _factor_roots(polynomial, t, assumptions, positive=True):
-                candidates.append(
-                    Solution(x_of_t.subs(t, f.expr), f.rule, f.expr, (t, x_of_t, polynomial, multiplier), degree)
-                )
-    if not candidates:
-        poly = _as_polynomial(equation, x)
-        if poly is not None:
-            for f, degree in _factor_roots(poly[0], x, assumptions, positive=False):
-                root = sp.simplify(f.expr) if degree <= 2 else f.expr
-                candidates.append(Solution(root, f.rule, root, None, degree))
-    if not candidates:
-        candidates = [Solution(sp.simplify(r), "SymPy's solve", r) for r in _sympy_roots(equation, x)]
+    # The candidates of the first source that gives any, each built and tried in turn: the first that passes is
+    # taken (the others are never built).  Formulas written by the quadratic formula or SymPy's solvers are
+    # simplified ("polished") once chosen: simplify keeps the value, by which the candidates are told apart.
+    sources = (
+        (False, lambda: _substituted_candidates(equation, x, interval, assumptions)),
+        (True, lambda: _polynomial_candidates(equation, x, assumptions)),
+        (True, lambda: (Solution(r, "SymPy's solve", r) for r in _sympy_roots(equation, x))),
+    )
     reasons: list[str] = []
-    for candidate in candidates:
-        failure = _fails(candidate.root, equation, x, interval, points)
-        if failure is None:
-            return candidate
-        reasons.append(failure)
-    if not candidates:
+    for polished, candidates in sources:
+        for candidate in candidates():
+            failure = _fails(candidate.root, equation, x, interval, points)
+            if failure is None:
+                return _polish(candidate) if polished else candidate
+            reasons.append(failure)
+        if reasons:
+            break
+    if not reasons:
         raise NoClosedFormError(f"SymPy's solvers return no closed-form solution of {sp.sstr(equation)} = 0")
     raise NoClosedFormError(
-        f"none of the {len(candidates)} candidate roots of {sp.sstr(equation)} = 0 lies in {sp.sstr(interval)} "
+        f"none of the {len(reasons)} candidate roots of {sp.sstr(equation)} = 0 lies in {sp.sstr(interval)} "
         f"({reasons[0]})"
     )
+
+
+def _substituted_candidates(
+    equation: sp.Expr, x: sp.Symbol, interval: sp.Interval, assumptions: Any
+) -> Iterator[Solution]:
+    """Candidates through ``x = k + t^m/alpha`` making the equation polynomial in ``t`` (none if it does not)."""
+    substitution = _power_substitution(equation, x, interval)
+    if substitution is None:
+        return
+    t, x_of_t, _ = substitution
+    transformed = sp.expand(equation.xreplace({x: x_of_t}))  # x a symbol: a plain replacement, cheaper than subs
+    poly = _as_polynomial(transformed, t)
+    if poly is None:
+        return
+    polynomial, multiplier = poly
+    for f, degree in _factor_roots(polynomial, t, assumptions, positive=True):
+        yield Solution(x_of_t.xreplace({t: f.expr}), f.rule, f.expr, (t, x_of_t, polynomial, multiplier), degree)
+
+
+def _polynomial_candidates(equation: sp.Expr, x: sp.Symbol, assumptions: Any) -> Iterator[Solution]:
+    """Candidates for an equation polynomial in ``x`` once denominators are cleared (none if it is not)."""
+    poly = _as_polynomial(equation, x)
+    if poly is None:
+        return
+    for f, degree in _factor_roots(poly[0], x, assumptions, positive=False):
+        yield Solution(f.expr, f.rule, f.expr, None, degree)
+
+
+def _polish(candidate: Solution) -> Solution:
+    """The chosen candidate with its root simplified (a quadratic formula's or SymPy's; a cubic's is kept)."""
+    if candidate.rule == "SymPy's solve":
+        return replace(candidate, root=sp.simplify(candidate.root))
+    if candidate.degree <= 2:
+        root = sp.simplify(candidate.root)
+        return replace(candidate, root=root, formula=root)
+    return candidate
 
 
 def _fails(root: sp.Expr, equation: sp.Expr, x: sp.Symbol, interval: sp.Interval, points: list[dict]) -> str | None:
@@ -488,9 +520,46 @@ def _check_root(equation: sp.Expr, x: sp.Symbol, root: sp.Expr, points: list[dic
     radicals = any(
         isinstance(node, sp.Pow) and node.exp.is_Rational and node.exp.q > 2 for node in sp.preorder_traversal(root)
     ) or root.has(sp.cos, sp.cosh, sp.acos, sp.acosh)
-    if not radicals and shown_zero(equation.subs(x, root)):
-        return Check("symbolic", "substituted x* into the equation: simplifies to 0")
-    return _zero_at(equation.subs(x, root), points, "substituted x* into the equation")
+    if not radicals and not _off_root_witness(equation, x, root):
+        substituted = equation.xreplace({x: root})  # x a symbol: a plain replacement, cheaper than subs
+        if shown_zero(substituted):
+            return Check("symbolic", "substituted x* into the equation: simplifies to 0")
+    else:
+        # only evaluated numerically: SymPy's automatic rewriting of the powers (value-preserving, and costly
+        # for a root with radicals) is not needed
+        with sp.evaluate(False):
+            substituted = equation.xreplace({x: root})
+    return _zero_at(substituted, points, "substituted x* into the equation")
+
+
+#: Points at which :func:`_off_root_witness` looks for a witness (as :func:`derive.checks.shown_zero` does).
+_WITNESS_POINTS = 5
+
+
+def _off_root_witness(equation: sp.Expr, x: sp.Symbol, root: sp.Expr) -> bool:
+    """True if, at a seeded point anywhere (the symbols' assumptions only), ``x = root`` clearly leaves
+    ``equation`` nonzero: then ``equation(root)`` is not identically zero, and no simplification can show it is.
+
+    The value is computed in two steps (root, then equation at it) at :data:`_DPS` digits, without substituting
+    symbolically; "clearly" means above 1e-20 relative to the point's scale (an identically zero composition
+    leaves rounding error of about 1e-60).  A root that is not real at a point gives no witness there.
+    """
+    symbols = sorted((equation.free_symbols | root.free_symbols) - {x}, key=lambda s: s.name)
+    if not symbols or not all(s.is_real for s in symbols):
+        return False
+    threshold = mpmath.mpf(10) ** -20
+    for point in sample_points(symbols, count=_WITNESS_POINTS):
+        value = _mp(root, point)
+        if not _is_real_number(value):
+            continue
+        value = _real(value)
+        residual = _mp(equation, {**point, x: value})
+        if mpmath.isnan(residual) or mpmath.isinf(residual):
+            continue
+        scale = max(1, abs(value), *(abs(_to_mp(val)) for val in point.values()))
+        if abs(residual) > threshold * scale:
+            return True
+    return False
 
 
 def _zero_at(expr: sp.Expr, points: list[dict], what: str) -> Check:
@@ -573,9 +642,10 @@ def _piece_case(
 
 
 def _check_transformed(stationarity: sp.Expr, x: sp.Symbol, x_of_t: sp.Expr, multiplier: Any, poly: Any) -> Check:
-    if shown_zero(sp.expand(stationarity.subs(x, x_of_t) * multiplier) - poly):
+    at_t = stationarity.xreplace({x: x_of_t})
+    if shown_zero(sp.expand(at_t * multiplier) - poly):
         return Check("symbolic", "expanded (equation at x(t)) * multiplier - polynomial: 0")
-    return check_equal(stationarity.subs(x, x_of_t) * multiplier, poly)
+    return check_equal(at_t * multiplier, poly)
 
 
 def _check_choice(
@@ -678,6 +748,18 @@ def prox_steps(
 
     ``convex_by`` (a reason with its citation) makes the convexity step a cited one (see :func:`prox`).
     """
+    return _prox_cases(structure, v, builder, convex_by=convex_by)[0]
+
+
+def _prox_cases(
+    structure: PenaltyStructure, v: sp.Symbol, builder: DerivationBuilder, *, convex_by: str | None = None
+) -> tuple[list[tuple[sp.Expr, sp.Set]], list[tuple[sp.Set, sp.Set, Any, Any]]]:
+    """:func:`prox_steps`, also returning the checked ranges of the cases before merging (for the zero set).
+
+    Each range is ``(region, where, value, at_zero)``: the steps' fact "for v in region, x* = value lies in where"
+    (``{k}`` at a kink k, the piece on a piece), and for a piece containing 0 the v of x* = 0 there,
+    ``at_zero = 0 + g'(0)`` (else None).
+    """
     x, expr = structure.variable, structure.expr
     context = structure.assumptions
     g = Penalty("g", expr, x)
@@ -700,6 +782,7 @@ def prox_steps(
         "(Rockafellar 1970, Thms 23.8 and 27.1)",
     )
     cases: list[tuple[sp.Expr, sp.Set]] = []
+    ranges: list[tuple[sp.Set, sp.Set, Any, Any]] = []
     pieces, points = structure.pieces, structure.breakpoints
     for i, piece in enumerate(pieces):
         if i > 0:
@@ -723,10 +806,12 @@ def prox_steps(
                     condition=sp.Eq(xstar, k.point),
                 )
                 cases.append((k.point, region))
+                ranges.append((region, sp.FiniteSet(k.point), k.point, None))
         if not piece.finite:
             continue
         value, region, _ = _piece_case(builder, structure, piece, v, xstar)
         cases.append((value, region))
+        ranges.append((region, piece.interval, value, _stationary_at_zero(structure, piece)))
     _check_partition(cases, v, builder)
     # A breakpoint where g is differentiable gives a single point v, where the
     # preceding formula already gives x* = k by continuity: close that region's
@@ -752,7 +837,7 @@ def prox_steps(
             )
         else:
             merged.append((value, region))
-    return merged
+    return merged, ranges
 
 
 def _same_formula(first: sp.Expr, second: sp.Expr) -> bool:
@@ -824,6 +909,49 @@ def zero_set_of(cases: Any, v: sp.Symbol) -> sp.Set:
     return sp.Union(*parts) if parts else sp.S.EmptySet
 
 
+def _stationary_at_zero(structure: PenaltyStructure, piece: Piece) -> Any:
+    """``0 + g'(0)`` for a piece whose open interval contains 0 (the v whose stationary point is 0), else None."""
+    interval = piece.interval
+    if compare(interval.start, 0) is not True or compare(0, interval.end) is not True:
+        return None
+    return structure.derivative(piece).subs(structure.variable, 0)
+
+
+def _zero_set_from_ranges(ranges: list[tuple[sp.Set, sp.Set, Any, Any]], v: sp.Symbol) -> sp.Set | None:
+    """The zero set read off the checked ranges of the cases, without solving, or None when they do not decide it.
+
+    The regions of v partition the real line (a checked step) and on each
+    region x* lies in a known set (checked steps): ``{k}`` on the region of a
+    kink k, the open piece on the region of a piece, where x* solves
+    ``x - v + g'(x) = 0`` (a checked step).  So x* = 0 on the region of a kink
+    k = 0; never on a piece lying on one side of 0; and on a piece containing
+    0 exactly at ``v = 0 + g'(0)`` (x + g'(x) is strictly increasing), where
+    the case's formula is confirmed to give 0.  None when a piece or a kink
+    is not decided that way (then :func:`zero_set_of` solves).
+    """
+    parts: list[sp.Set] = []
+    for region, where, value, at_zero in ranges:
+        if isinstance(where, sp.FiniteSet):
+            if shown_zero(value):
+                parts.append(region)
+            elif sp.sympify(value).is_nonzero is not True:
+                return None
+        elif at_zero is not None:
+            if isinstance(value, sp.Set) or at_zero.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                return None
+            if not shown_zero(value.subs(v, at_zero)):
+                return None
+            parts.append(sp.FiniteSet(at_zero))
+        elif not (
+            isinstance(where, sp.Interval)
+            and where.left_open
+            and where.right_open
+            and (compare(where.end, 0, strict=False) is True or compare(0, where.start, strict=False) is True)
+        ):
+            return None
+    return sp.Union(*parts) if parts else sp.S.EmptySet
+
+
 def compact_form(cases: Any, v: sp.Symbol) -> sp.Expr | None:
     """``sign(v)*max(f(|v|), 0)`` when the cases are odd with a dead zone [-t, t], else None."""
     if len(cases) != 3 or any(isinstance(value, sp.Set) for value, _ in cases):
@@ -884,7 +1012,8 @@ def _check_optimal(
     for point in points:
         # x* compiled once (exact, or mpmath agreeing at two precisions: evaluate_mpmath); failing that, the
         # result substituted all at once (the Piecewise conditions are decided on numbers) and evaluated by SymPy
-        star = None if implicit else evaluate_mpmath(result, point, digits=_DPS)
+        # at the working digits of an unshrunk step, so that it serves below unless the step is shrunk
+        star = None if implicit else evaluate_mpmath(result, point, digits=_DPS + 10)
         star_expr = None
         if star is None:
             star_expr = at_point(result, point)
@@ -898,7 +1027,7 @@ def _check_optimal(
         digits = _DPS + 10 + max(0, int(-mpmath.log10(step)) - 20)
         with mpmath.workdps(digits):
             # x* at the precision of the parameters (x* = a exactly)
-            if star_expr is None:
+            if star_expr is None and digits != _DPS + 10:
                 star = evaluate_mpmath(result, point, digits=digits)
                 if star is None:
                     star_expr = at_point(result, point)
@@ -1044,7 +1173,7 @@ def prox(
         assumptions=(x, v, *structure.parameters),
         context=structure.assumptions,
     )
-    cases = prox_steps(structure, v, builder, convex_by=convex_by)
+    cases, ranges = _prox_cases(structure, v, builder, convex_by=convex_by)
     closed = not any(isinstance(value, sp.ConditionSet) for value, _ in cases)
     result = piecewise_from_cases(cases, v)
     shown = Prox(Penalty("g", structure.expr, x), x, v)
@@ -1081,7 +1210,9 @@ def prox(
             show=shown,
         )
         extras.append(("compact", compact))
-    zero = zero_set_of(cases, v)
+    zero = _zero_set_from_ranges(ranges, v)
+    if zero is None:
+        zero = zero_set_of(cases, v)
     extras.append(("zero_set", zero))
     extras.append(("threshold", _threshold(zero)))
     return builder.build(

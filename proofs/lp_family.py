@@ -87,6 +87,10 @@ p = sp.Symbol("p", positive=True)
 q = sp.Symbol("q", positive=True)
 #: ``p = 1 - r`` in the argument for 0 < p < 1.
 r = sp.Symbol("r", positive=True)
+#: ``p = 1/(1 + s)``: every s > 0 gives a p in (0, 1) and back, so SymPy can use ``p < 1`` (which ``r`` cannot carry).
+_s = sp.Symbol("s", positive=True)
+#: The substitution of :data:`_s` and its words.
+_INSIDE = ({p: 1 / (1 + _s)}, "p = 1/(1 + s), s > 0")
 #: The variable on the half-line x > 0 (the minimisers have the sign of v).
 _xp = sp.Symbol("x", positive=True)
 #: A positive step of a difference quotient.
@@ -211,7 +215,8 @@ def _check_positive_via(expr: Any, substitution: Mapping, words: str, condition:
     """``expr > 0``: from the assumptions after ``substitution``, else at seeded points."""
     rewritten = sp.sympify(expr).subs(substitution)
     simplified = functools.cache(lambda: sp.simplify(rewritten))
-    for attempt in (lambda: rewritten, simplified, lambda: sp.factor(simplified())):  # cheapest first, lazily
+    attempts = (lambda: rewritten, lambda: sp.cancel(rewritten), simplified, lambda: sp.factor(simplified()))
+    for attempt in attempts:  # cheapest first, lazily
         if attempt().is_positive:
             return Check("symbolic", f"with {words}: positive from the assumptions")
     return check_member(expr, sp.Interval.open(0, sp.oo), condition=condition)
@@ -246,6 +251,37 @@ def _solve_linear(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
     if slope.has(symbol) or slope.is_zero is not False:
         raise VerificationError(f"{sp.sstr(expr)} is not affine in {symbol} with a nonzero slope")
     return sp.cancel(-expr.subs(symbol, 0) / slope)
+
+
+@dataclass(frozen=True, slots=True)
+class _TwoPowers:
+    """``a x^alpha + b x^beta = 0`` on x > 0, solved: ``x^(alpha - beta) = -b/a``, so ``x = (-b/a)^(1/(alpha - beta))``.
+
+    ``ratio = -b/a`` and ``gap = alpha - beta``; the root is the only one on x > 0 when ``ratio > 0`` and
+    ``gap != 0`` (``x^gap`` is then strictly monotone from 0 to oo or back), which :func:`_check_jump` checks.
+    """
+
+    root: sp.Expr
+    ratio: sp.Expr
+    gap: sp.Expr
+
+
+def _two_powers(expr: sp.Expr, symbol: sp.Symbol) -> _TwoPowers:
+    """The positive root of ``expr = 0``, ``expr`` a sum of two powers of the positive ``symbol`` (:class:`_TwoPowers`).
+
+    The terms are ordered so that ``gap`` is positive when SymPy can tell.  Raises
+    :class:`~derive.errors.VerificationError` for any other form; the caller checks the root.
+    """
+    terms = sp.Add.make_args(expr)
+    if len(terms) != 2:
+        raise VerificationError(f"{sp.sstr(expr)} is not a sum of two powers of {symbol}")
+    (a, alpha), (b, beta) = (term.as_coeff_exponent(symbol) for term in terms)
+    if a.has(symbol) or b.has(symbol) or alpha.has(symbol) or beta.has(symbol):
+        raise VerificationError(f"{sp.sstr(expr)} is not a sum of two powers of {symbol}")
+    if (alpha - beta).is_negative:
+        (a, alpha), (b, beta) = (b, beta), (a, alpha)
+    ratio, gap = -b / a, sp.cancel(alpha - beta)
+    return _TwoPowers(ratio ** (1 / gap), ratio, gap)
 
 
 def _check_limit(expr: Any, symbol: sp.Symbol, point: Any, side: str, want: Any) -> Check:
@@ -480,19 +516,17 @@ def jump_threshold() -> JumpThreshold:
         condition=_xp > 0,
     )
     difference = sp.powsimp(sp.expand(stationary_v[0] - tie_v[0]))
-    roots = sp.solve(difference, _xp)
-    if len(roots) != 1:
-        raise VerificationError(f"expected one positive jump point, got {roots}")
-    jump_r = roots[0]
+    power = _two_powers(difference, _xp)
+    jump_r = power.root
     jump = jump_r.subs(r, 1 - p)
     builder.claim(
         _JUMP,
         "=",
         jump,
         f"part (c): both equations hold: subtract them, {plain_text(difference.subs(r, 1 - p))} = 0, i.e. x^(2-p) = "
-        "2 lambda (1 - p), which has one root x > 0 (SymPy solve; x^(2-p) is increasing); substituted back it "
-        "satisfies both equations",
-        lambda: _check_jump(jump_r, tie_v[0], stationary_v[0], objective.subs(below), words),
+        "2 lambda (1 - p), which has one root x > 0 (two powers of x: x^(2-p) is increasing and 2 lambda (1 - p) > 0); "
+        "substituted back it satisfies both equations",
+        lambda: _check_jump(power, tie_v[0], stationary_v[0], objective.subs(below), words),
     )
     # tau / x* = v(x*)/x* with v(x) of stationarity: its powers of x* combine once their exponents are cancelled
     ratio = sp.factor(_combine_exponents(sp.powsimp(sp.expand(stationary_v[0] / _xp)).subs(_xp, jump_r)))
@@ -576,23 +610,29 @@ def jump_threshold() -> JumpThreshold:
 
 
 def _check_fraction(ratio: sp.Expr, fraction: sp.Expr, below: Mapping, words: str, context: Any) -> Check:
-    """``ratio = fraction`` and ``0 < fraction < 1``."""
+    """``ratio = fraction`` and ``0 < fraction < 1`` (``fraction < 1`` with ``p = 1/(1 + s)``, which keeps p < 1)."""
     checks = [
         _check_equal_via(ratio, fraction, below, words, context),
         _check_positive_via(fraction, below, words, context),
-        _check_positive_via(1 - fraction, below, words, context),
+        _check_positive_via(1 - fraction, *_INSIDE, context),
     ]
     method = "symbolic" if all(c.method == "symbolic" for c in checks) else "numeric"
     return Check(
         method,
-        f"with {words}: equal, and 0 < x*/tau < 1 from the assumptions"
+        f"with {words}: equal, and x*/tau > 0 from the assumptions; with {_INSIDE[1]}: x*/tau < 1"
         if method == "symbolic"
         else "; ".join(c.detail for c in checks),
     )
 
 
-def _check_jump(jump: sp.Expr, tie_v: sp.Expr, stationary_v: sp.Expr, objective: sp.Expr, words: str) -> Check:
-    """x* (in r) makes the two expressions for v agree, and at that v it is stationary and ties with 0."""
+def _check_jump(power: _TwoPowers, tie_v: sp.Expr, stationary_v: sp.Expr, objective: sp.Expr, words: str) -> Check:
+    """x* (in r) is the only positive root of the difference of the two expressions for v (``-b/a > 0`` and
+    ``alpha != beta`` from the assumptions), makes them agree, and at that v it is stationary and ties with 0."""
+    if power.ratio.is_positive is not True or power.gap.is_nonzero is not True:
+        raise VerificationError(
+            f"x^({sp.sstr(power.gap)}) = {sp.sstr(power.ratio)} is not shown to have exactly one root x > 0"
+        )
+    jump = power.root
     if not _vanishes((tie_v - stationary_v).subs(_xp, jump)):
         raise VerificationError(f"{sp.sstr(jump)} does not make the two equations agree")
     at = {v: stationary_v.subs(_xp, jump)}
@@ -600,7 +640,11 @@ def _check_jump(jump: sp.Expr, tie_v: sp.Expr, stationary_v: sp.Expr, objective:
     tie = (objective - v**2 / 2).subs(at).subs(_xp, jump)
     if not (_vanishes(stationary) and _vanishes(tie)):
         raise VerificationError(f"{sp.sstr(jump)} is not stationary or does not tie with 0")
-    return Check("symbolic", f"with {words}: substituted into both equations, each simplifies to 0")
+    return Check(
+        "symbolic",
+        f"with {words}: x^({sp.sstr(power.gap)}) = {sp.sstr(power.ratio)}, the right side positive and the exponent "
+        "nonzero from the assumptions (one root x > 0); substituted into both equations, each simplifies to 0",
+    )
 
 
 # --------------------------------------------------------------------------

@@ -170,8 +170,10 @@ def test_general_steps_are_symbolic(theorem: Theorem) -> None:
     general = [s for s in theorem.proof.steps if s.reason.startswith(("part (a)", "part (c)"))]
     assert len(general) > 20
     numeric = [s.reason for s in general if s.check.method == "numeric"]
-    # Only x*/tau < 1 needs p > 0 as well as p < 1 (1 - x*/tau = p/(2 - p)): checked at seeded 0 < p < 1.
-    assert numeric == ["part (c): the jump lands below the data value: x*/tau = 2(1 - p)/(2 - p) lies in (0, 1)"]
+    # x*/tau < 1 needs p > 0 as well as p < 1 (1 - x*/tau = p/(2 - p)): symbolic with p = 1/(1 + s), s > 0.
+    assert numeric == []
+    (fraction,) = [s for s in general if s.reason.startswith("part (c): the jump lands below the data value")]
+    assert "p = 1/(1 + s), s > 0: x*/tau < 1" in fraction.check.detail
     assert {s.check.method for s in general} <= {"symbolic", "numeric", "definition", "cited"}
     instance_numeric = [s for s in theorem.proof.steps if s.check.method == "numeric" and s not in general]
     assert instance_numeric and all(s.reason.startswith("p = ") for s in instance_numeric)
@@ -276,3 +278,52 @@ def test_cheap_rewrites_are_real_checks() -> None:
         _solve_linear(v**2 - x, v)
     with pytest.raises(VerificationError, match="not affine"):
         _solve_linear(x - 1, v)
+
+
+def test_two_power_solve_and_its_checks() -> None:
+    """The jump point from ``a x^alpha + b x^beta = 0`` (x > 0): the root solves the equation (checked here against
+    SymPy's ``solve``, an independent solver); a form that is not two powers is refused; a mutated root or a
+    ratio of the wrong sign fails the step's check."""
+    from derive.errors import VerificationError
+    from derive.symbols import v
+    from proofs.lp_family import _check_jump, _two_powers, _TwoPowers, _xp, r
+
+    difference = -lam * r / _xp**r + _xp / 2
+    power = _two_powers(difference, _xp)
+    assert power.root == (2 * lam * r) ** (1 / (r + 1))
+    assert power.root == sp.solve(difference, _xp)[0]  # independent reference
+    with pytest.raises(VerificationError, match="two powers"):
+        _two_powers(difference + 1 + _xp**2, _xp)
+    with pytest.raises(VerificationError, match="two powers"):
+        _two_powers(sp.exp(_xp) - 1, _xp)
+    j = jump_threshold()
+    step = next(s for s in j.derivation.steps if "subtract them" in s.reason)
+    assert step.check.method == "symbolic" and "x^(r + 1) = 2*lambda*r" in step.check.detail
+    objective = lam * _xp ** (1 - r) + (_xp - v) ** 2 / 2
+    tie = lam / _xp**r - v + _xp / 2  # (F(x) - F(0))/x = 0 solved for v below
+    tie_v, stationary_v = lam / _xp**r + _xp / 2, _xp + lam * (1 - r) / _xp**r
+    assert sp.simplify(tie.subs(v, tie_v)) == 0
+    assert _check_jump(power, tie_v, stationary_v, objective, "p = 1 - r").method == "symbolic"
+    wrong_root = _TwoPowers(power.root * 2, power.ratio, power.gap)  # mutated: twice the jump point
+    with pytest.raises(VerificationError):
+        _check_jump(wrong_root, tie_v, stationary_v, objective, "p = 1 - r")
+    wrong_sign = _TwoPowers(power.root, -power.ratio, power.gap)  # x^(r+1) = -2 lambda r has no root x > 0
+    with pytest.raises(VerificationError, match="exactly one root"):
+        _check_jump(wrong_sign, tie_v, stationary_v, objective, "p = 1 - r")
+
+
+def test_fraction_below_one_is_a_real_check() -> None:
+    """``0 < x*/tau < 1`` for 0 < p < 1 is symbolic with p = 1/(1 + s); a fraction that exceeds 1 somewhere in
+    (0, 1) fails (p/(1 - p) > 1 for p > 1/2)."""
+    from derive.errors import VerificationError
+    from proofs.lp_family import _check_fraction, p, r
+
+    below, words, context = {p: 1 - r}, "p = 1 - r", p < 1
+    fraction = 2 * (1 - p) / (2 - p)
+    check = _check_fraction(fraction, fraction, below, words, context)
+    assert check.method == "symbolic"
+    # independent: 1 - fraction = p/(2 - p) at a grid of p in (0, 1)
+    assert all(0 < float(fraction.subs(p, k / 100)) < 1 for k in range(1, 100))
+    mutated = p / (1 - p)  # above 1 for p > 1/2
+    with pytest.raises(VerificationError):
+        _check_fraction(mutated, mutated, below, words, context)

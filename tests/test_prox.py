@@ -540,3 +540,76 @@ def test_convex_by_is_validated(options, match):
 
     with pytest.raises(OptionError, match=match):
         prox(lam * sp.Abs(x), x, v, **options)
+
+
+# -- the speed-ups of issue 7 keep the answers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "g",
+    [
+        lam * sp.Abs(x),  # kink at 0: the zero set is the kink's region [-lambda, lambda]
+        lam * sp.Abs(x) ** sp.Rational(3, 2),  # pieces on either side of 0, kink region {0}
+        lam * x**4,  # one piece containing 0: v = 0 + g'(0)
+        lam * x**2 + sp.Abs(x - 1),  # kink away from 0, the piece (-oo, 1) contains 0
+        sp.Max(x - 1, 0) * lam,  # zero slope left of 1: x* = 0 at v = 0 only
+    ],
+)
+def test_zero_set_from_the_checked_ranges_matches_solving(g):
+    """The zero set read off the steps' ranges is the one solveset finds on the cases (independent route)."""
+    from derive.core import DerivationBuilder
+    from derive.prox import _prox_cases, _zero_set_from_ranges, analysed, zero_set_of
+
+    structure = analysed(g, x)
+    cases, ranges = _prox_cases(structure, v, DerivationBuilder("t", assumptions=(x, v, *structure.parameters)))
+    fast = _zero_set_from_ranges(ranges, v)
+    assert fast is not None
+    assert fast == zero_set_of(cases, v)
+
+
+def test_zero_set_from_ranges_refuses_what_it_cannot_decide():
+    """A piece containing 0 whose formula is not 0 at v = g'(0), a kink of unknown sign, or a piece straddling 0
+    without its stationary value, give None (then the cases are solved)."""
+    from derive.prox import _zero_set_from_ranges
+
+    open_line = sp.Interval.open(-sp.oo, sp.oo)
+    assert _zero_set_from_ranges([(open_line, open_line, v / 3, sp.Integer(0))], v) == sp.FiniteSet(0)
+    assert _zero_set_from_ranges([(open_line, open_line, v / 3 + 1, sp.Integer(0))], v) is None  # mutated formula
+    assert _zero_set_from_ranges([(open_line, open_line, v / 3, None)], v) is None
+    kink = sp.FiniteSet(a)  # a real symbol: neither shown 0 nor nonzero
+    assert _zero_set_from_ranges([(sp.FiniteSet(a), kink, a, None)], v) is None
+
+
+def test_off_root_witness():
+    """A root valid only for v < 0 (piece x < 0 of lambda |x|^(3/2)) leaves the equation nonzero for some v > 0;
+    a root valid for every v (x^2 penalty) leaves none; a mutated root is caught."""
+    from derive.prox import _off_root_witness
+
+    linear = 2 * lam * x - v + x
+    assert not _off_root_witness(linear, x, v / (2 * lam + 1))
+    assert _off_root_witness(linear, x, v / (2 * lam + 2))  # mutated
+    piece = 3 * lam * (-x) ** sp.Rational(3, 2) / (2 * x) - v + x
+    root = -((-3 * lam / 4 + sp.sqrt(9 * lam**2 - 16 * v) / 4) ** 2)
+    assert _off_root_witness(piece, x, root)
+
+
+def test_lazy_candidates_give_the_same_choice():
+    """The candidates are built one by one, in the order of :func:`derive.roots.root_formulas`: the same root
+    is chosen as when all are built first (the first that passes at the points)."""
+    from derive.prox import region_points, solve_stationarity
+    from derive.roots import iter_root_formulas, root_formulas
+
+    t = sp.Symbol("t", positive=True)
+    quartic = t**4 - v * t + 2 * lam / 3
+    assert [f.expr for f in iter_root_formulas(quartic, t)] == [f.expr for f in root_formulas(quartic, t)]
+    equation = 2 * lam / (3 * x ** sp.Rational(1, 3)) - v + x
+    interval = sp.Interval.open(sp.Integer(1), sp.oo)
+    region = sp.Interval.open(2 * lam + 1, sp.oo)
+    points = region_points(region, v, {lam, v}, count=8)
+    solution = solve_stationarity(equation, x, interval, points)
+    assert solution.rule.startswith("Ferrari")
+    # independent: the root solves the equation at a point, against mpmath's findroot
+    at = {lam: sp.Rational(1, 2), v: sp.Integer(5)}
+    value = mpmath.mpf(sp.N(solution.root.subs(at), 50))
+    reference = mpmath.findroot(lambda s: 1 / (3 * mpmath.cbrt(s)) - 5 + s, 4.5)
+    assert abs(value - reference) < mpmath.mpf(10) ** -40
