@@ -18,21 +18,29 @@ A derived result is evaluated through the fastest *checked* form we can find:
    it and the kernel tests it on the parameters before using the rewrite.
 2. **Generate.**  The kernel is straight-line code of ufunc calls (``np.clip``
    for ``Min(Max(x, lo), hi)``): parameter-only parts use Python operators
-   (scalars stay weak, so float32 stays float32), and each full-size
-   temporary is reused through ``out=`` once it is ours and has the result's
-   shape and dtype.  Nothing is coerced with ``np.asarray``, so any NumPy-like
-   array (Dask) flows through its ufunc and array-function protocols, and
-   parameters broadcast like ufunc arguments.  NaN and inf follow NumPy.
+   (scalars stay weak, so float32 stays float32; ``lambda*t/(lambda + 1)`` is
+   one multiplication by ``lambda/(lambda + 1)``, a division by a parameter a
+   multiplication by its reciprocal), and each operation writes ``out=`` into
+   a temporary of ours that is dead after it (liveness, :func:`_render`) when
+   that has the result's shape and dtype: fresh full-size arrays cost page
+   faults.  ``(a + b)*2**n`` replaces ``a*2**n + b*2**n`` (exact).  Nothing
+   is coerced with ``np.asarray``, so any NumPy-like array (Dask) flows
+   through its ufunc and array-function protocols, and parameters broadcast
+   like ufunc arguments.  NaN and inf follow NumPy.
 
 1b. **Thresholds.**  Any other ``Piecewise`` in the variable (hard, half and
    2/3 thresholding, SCAD, capped L1, the Cardano branches of ``|x|^(3/2)``)
    is rewritten with one branch per run of equal values between the sorted
    breakpoints; when the runs mirror each other with odd values (the prox of
    an even penalty) the conditions are on ``|v|`` and a branch ``f(v)``,
-   ``v > 0``, becomes ``CopySign(f(|v|), v)``.  Checked like the rewrite
+   ``v > 0``, becomes ``CopySign(f(|v|), v)``; the runs around 0 that meet
+   continuously become one ``clip`` form (capped L1).  Checked like the rewrite
    (:func:`derive.checks.check_equal` at seeded points, at every breakpoint
    and inside every interval).  The cheapest form (fewest full-size passes)
    is used.
+1c. **Factors out of sums.**  A positive parameter factor is taken out of
+   every sum and power of a sum (``sqrt(v**2/4 + c) = sqrt(v**2 + 4c)/2``,
+   :func:`_monic`); the new form is checked numerically and used if cheaper.
 3. **Evaluate cheaply.**  Common subexpressions are computed once
    (``sympy.cse``); ``x**3`` is two multiplications; a cube root of a radicand
    shown nonnegative (Cardano's ``a + sqrt(b)`` with ``b - a**2 >= 0``) is
@@ -51,6 +59,7 @@ from __future__ import annotations
 import functools
 import itertools
 import keyword
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -640,9 +649,95 @@ def _odd_form(
             branches.append((run, sp.Le(u, t) if inner[j] else sp.Lt(u, t)))
         else:
             branches.append((run, True))
+    branches = _merge_centre(v, bounds, runs, sides, first, branches)
     if len(branches) == 1:
         return branches[0][0]
     return sp.Piecewise(*branches)
+
+
+def _merge_centre(
+    v: sp.Symbol,
+    bounds: list[sp.Expr],
+    runs: list[sp.Expr],
+    sides: list[tuple[bool, bool]],
+    first: int,
+    branches: list[tuple[sp.Expr, Any]],
+) -> list[tuple[sp.Expr, Any]]:
+    """The runs around 0 that meet continuously, as one branch rewritten with Max/Min when possible.
+
+    ``branches`` are those of :func:`_odd_form` (runs ``first``..``m`` in ``|v|``).  The runs ``m - r``..``r``
+    whose values agree at every breakpoint between them form a continuous odd function; when it is
+    affine on each run, :func:`_rewrite` gives it as ``clip``/``Max``/``Min`` (checked there).  Capped
+    L1: ``0`` up to ``lambda`` and ``v -+ lambda`` up to ``lambda/2 + theta`` become ``v - clip(v, -lambda,
+    lambda)`` up to ``lambda/2 + theta``: one comparison and one ``where`` fewer.  A result continuous
+    everywhere is left to :func:`_rewrite` itself; a chain it does not take stays as it was.
+    """
+    m = len(bounds)
+    right = first
+    while right < m and all(sides[right]):
+        right += 1
+    left = m - right
+    if right - left < 1 or (left == 0 and right == m) or not all(all(sides[k]) for k in range(left, right)):
+        return branches
+    chain = [(runs[k], sp.Le(v, bounds[k])) for k in range(left, right)]
+    try:
+        merged = _rewrite(sp.Piecewise(*chain, (runs[right], True)), v)
+    except (_NoRewrite, _Undecided, NotImplementedError, TypeError, ValueError):
+        return branches
+    if merged.guards:
+        return branches
+    rest = branches[right - first :]
+    return [(merged.expr, rest[0][1]), *rest[1:]]
+
+
+def _monic(expr: sp.Basic, variable: sp.Symbol) -> sp.Basic:
+    """``expr`` with a positive parameter factor taken out of every sum in ``variable`` (fewer passes).
+
+    In a sum ``k t_1 + c_2 t_2 + ...`` whose first term in ``variable`` with a positive coefficient is
+    ``k t_1`` (a power of the variable first), ``k`` is taken out: ``k (t_1 + (c_2/k) t_2 + ...)``, and out
+    of a power of the sum: ``(k s)^e = k^e s^e`` (``k > 0``).  So ``v/2 + sqrt(v^2 + 4 lambda)/2`` becomes
+    ``(v + sqrt(v^2 + 4 lambda))/2`` and ``sqrt(v^2/4 + c)`` becomes ``sqrt(v^2 + 4 c)/2``: one full-size
+    multiplication instead of one per term.  An identity for ``k > 0``; the caller checks the result.
+    """
+    if not isinstance(expr, sp.Basic) or not expr.args or not expr.has(variable):
+        return expr
+    args = [_monic(a, variable) for a in expr.args]
+    if isinstance(expr, sp.Add):
+        terms = [t.as_independent(variable, as_Add=False) for t in args]
+        full = [(k, t) for k, t in terms if t.has(variable)]
+        positive = [(k, t) for k, t in full if k.is_positive]
+        if len(terms) >= 2 and positive:
+            positive.sort(key=lambda kt: not (kt[1] == variable or (kt[1].is_Pow and kt[1].base == variable)))
+            k = positive[0][0]
+            if k != 1:
+                inner = sp.Add(*[(c / k) * t for c, t in terms])
+                return sp.Mul(k, inner, evaluate=False)  # SymPy would distribute a number over the sum
+        return sp.Add(*args)
+    if isinstance(expr, sp.Pow) and args[1].is_Rational and isinstance(args[0], sp.Mul):
+        k, rest = args[0].as_independent(variable, as_Add=False)
+        if k.is_positive and k != 1:
+            return sp.Mul(sp.Pow(k, args[1]), sp.Pow(rest, args[1]), evaluate=False)
+    return expr.func(*args)
+
+
+def _normalised(form: KernelForm, variable: sp.Symbol) -> KernelForm | None:
+    """``form`` with parameter factors taken out of its sums (:func:`_monic`), checked; None if unchanged."""
+    from .checks import check_equal
+
+    if form.expr.has(sp.Piecewise, CopySign):
+        return None
+    new = _monic(form.expr, variable)
+    if new == form.expr:
+        return None
+    try:
+        check = check_equal(new, form.expr, condition=sp.And(*form.guards), numeric=True)
+    except VerificationError:
+        return None
+    detail = f"parameter factors taken out of sums ({check.method}: {check.detail})"
+    if form.check is not None:
+        detail = f"{form.check.detail}; then {detail}"
+    method = "numeric" if form.check is None or check.method == "numeric" else form.check.method
+    return KernelForm(new, Check(method, detail), form.guards)
 
 
 @functools.lru_cache(maxsize=256)
@@ -681,6 +776,7 @@ def kernel_form(expr: sp.Basic, variable: sp.Symbol) -> KernelForm:
                 candidates.append(rewrite(expr, variable))
             except (_NoRewrite, _Undecided, NotImplementedError, TypeError, ValueError):
                 continue
+    candidates += [n for n in (_normalised(form, variable) for form in candidates) if n is not None]
     return min(candidates, key=lambda form: _cost(form.expr, variable))
 
 
@@ -748,6 +844,22 @@ def _fits(buffer: Any, *operands: Any) -> bool:
         return False
 
 
+def _constant(v: Any, c: Any) -> Any:
+    """The value ``c`` (parameters only) at every element of ``v``: ``zeros_like(v) + c`` in one pass.
+
+    For NumPy arrays one filled array (``c`` broadcast against ``v``; a Python or NumPy float ``c`` is weak,
+    so float32 stays float32); for other arrays (Dask) the ufunc form.  As for ``zeros_like(v) + c``,
+    a NaN or inf in ``v`` gives ``c`` (the value does not depend on ``v``).
+    """
+    if type(v) is not np.ndarray or not (type(c) is np.ndarray or isinstance(c, _SCALARS)):
+        return np.add(np.zeros_like(v), c)
+    dtype = np.result_type(v, c, 1.0) if not isinstance(c, float | int) else np.result_type(v, 1.0)
+    shape = np.broadcast_shapes(v.shape, np.shape(c))
+    out = np.empty(shape, dtype=dtype)
+    out[...] = c
+    return out
+
+
 def _weak(value: Any) -> Any:
     """A NumPy float64 scalar as a Python float: weakly typed, so float32 arrays stay float32 (NEP 50)."""
     return float(value) if type(value) is np.float64 else value
@@ -800,14 +912,23 @@ def wright_omega(y: Any) -> Any:
     """
     with np.errstate(all="ignore"):
         w = np.logaddexp(0, y)  # log(1 + e^y)
-        w = w * (1 - np.log1p(w) / (w + 2))
-        for _ in range(3):  # Newton: w -= (w + log w - y) * w / (w + 1)
-            f = np.log(w)
-            f += w
-            f -= y
-            f *= w
-            f /= w + 1
-            w -= f
+        if type(w) is np.ndarray and w.shape == np.shape(y):  # three buffers in all: fresh arrays cost page faults
+            f, g = np.log1p(w), np.add(w, 2)
+            f /= g
+            np.subtract(1, f, out=f)
+            w *= f
+            for _ in range(3):  # Newton: w -= (w + log w - y) * w / (w + 1)
+                np.log(w, out=f)
+                f += w
+                f -= y
+                f *= w
+                np.add(w, 1, out=g)
+                f /= g
+                w -= f
+        else:  # other arrays (Dask), scalars: the same operations without out=
+            w = w * (1 - np.log1p(w) / (w + 2))
+            for _ in range(3):
+                w = w - (np.log(w) + w - y) * w / (w + 1)
         if type(w) is np.ndarray and not np.isfinite(w).all():  # exp(y) underflowed, or y = +-inf
             bad = ~np.isfinite(w)
             w[bad] = np.where(np.asarray(y)[bad] > 0, np.asarray(y)[bad], np.exp(np.asarray(y)[bad]))
@@ -844,6 +965,97 @@ def _nonnegative(expr: sp.Expr) -> bool:
     if k > 0:  # k*sqrt(b) >= |rest| when k**2*b - rest**2 >= 0
         return bool(sp.simplify(k**2 * radicand - rest**2).is_nonnegative or rest.is_nonnegative)
     return bool(rest.is_nonnegative and sp.simplify(rest**2 - k**2 * radicand).is_nonnegative)
+
+
+@dataclass(frozen=True, slots=True)
+class _Op:
+    """One full-size operation of a kernel, ``name = call(*args)``, at an indentation ``depth``."""
+
+    name: str
+    call: str
+    args: tuple[str, ...]
+    depth: int = 0
+
+
+def _indented(line: _Op | str) -> _Op | str:
+    return _Op(line.name, line.call, line.args, line.depth + 1) if isinstance(line, _Op) else f"    {line}"
+
+
+#: Calls that accept ``out=`` (a float buffer of ours whose value is no longer needed may hold the result).
+_OUT_CALLS = frozenset(
+    {
+        *(f"numpy.{f}" for f in ("add", "subtract", "multiply", "divide", "negative", "square", "sqrt", "cbrt")),
+        *(f"numpy.{f}" for f in ("maximum", "minimum", "clip", "copysign", "power")),
+        *_UNARY.values(),
+    }
+)
+_BOOLEAN = frozenset(
+    {*_COMPARE.values(), "numpy.logical_and", "numpy.logical_or", "numpy.logical_not", "numpy.isnan", "numpy.isfinite"}
+)
+_TEMP = re.compile(r"\b_t\d+\b")
+
+
+def _render(lines: list[_Op | str], result: str) -> list[str]:
+    """The kernel's lines, each operation writing into a buffer of ours that is dead after it (liveness).
+
+    A temporary is dead after the last line that reads it (the returned ``result`` never is).  In a run of
+    operations at one depth, an operation writes ``out=`` into an operand read for the last time, else
+    into the temporary that died last earlier in the run, when :func:`_fits` says the buffer holds the result
+    (NumPy array of ours, result's dtype and shape; else a fresh array).  A buffer so used is consumed:
+    its storage now belongs to the new name.  Fresh full-size arrays cost page faults (80 MB at 1e7
+    doubles), so reusing dead ones matters as much as saving passes.
+    """
+    reads: list[set[str]] = []
+    for line in lines:
+        reads.append(set(line.args) if isinstance(line, _Op) else set(_TEMP.findall(line.split("=", 1)[-1])))
+    last: dict[str, int] = {}
+    for i, names in enumerate(reads):
+        for name in names:
+            last[name] = i
+    last[result] = len(lines)
+    # results of operations (never the inputs), and not boolean (comparisons): a float result cannot go there
+    ours = {line.name for line in lines if isinstance(line, _Op) and line.call not in _BOOLEAN}
+    out: list[str] = []
+    free: list[str] = []  # dead temporaries of the current run, not yet consumed
+    depth = -1
+    for i, line in enumerate(lines):
+        if not isinstance(line, _Op):
+            free, depth = [], -1
+            out.append(line)
+            continue
+        if line.depth != depth:
+            free, depth = [], line.depth
+        joined = ", ".join(line.args)
+        code = f"{line.call}({joined})"
+        if line.call in _OUT_CALLS:
+            dying = [a for a in dict.fromkeys(line.args) if a in ours and last.get(a) == i]
+            candidates = (dying + [b for b in reversed(free) if b not in dying])[:1]
+            for buffer in candidates:
+                code = f"{line.call}({joined}, out={buffer}) if _fits({buffer}, {joined}) else {code}"
+            free = [b for b in free if b not in candidates]
+        else:
+            candidates = []
+        # operands read for the last time and not consumed become free buffers
+        free += [a for a in dict.fromkeys(line.args) if a in ours and last.get(a) == i and a not in candidates]
+        out.append(f"{'    ' * line.depth}{line.name} = {code}")
+    return out
+
+
+def _or_equal(args: Sequence[Any]) -> list[Any]:
+    """The terms of an ``Or`` with ``Eq(a, b) | (a > b)`` written ``a >= b`` (likewise ``<``): two passes fewer.
+
+    The same truth value for every pair of floats, NaN included (all three comparisons are False).
+    """
+    out = list(args)
+    for eq in [a for a in args if isinstance(a, sp.Eq)]:
+        sides = {(eq.lhs, eq.rhs), (eq.rhs, eq.lhs)}
+        for i, other in enumerate(out):
+            if isinstance(other, sp.StrictGreaterThan | sp.StrictLessThan) and (other.lhs, other.rhs) in sides:
+                weak = sp.GreaterThan if isinstance(other, sp.StrictGreaterThan) else sp.LessThan
+                out[i] = weak(other.lhs, other.rhs, evaluate=False)
+                out.remove(eq)
+                break
+    return out
 
 
 class _Emitter:
@@ -884,16 +1096,10 @@ class _Emitter:
         return name
 
     def temp(self, call: str, args: list[str], owned: list[str]) -> tuple[str, bool]:
+        """One full-size operation ``name = call(*args)``; its output buffer is chosen later (:func:`_render`)."""
         name = f"_t{self.count}"
         self.count += 1
-        joined = ", ".join(args)
-        if owned:
-            buffer = owned[0]
-            self.lines.append(
-                f"{name} = {call}({joined}, out={buffer}) if _fits({buffer}, {joined}) else {call}({joined})"
-            )
-        else:
-            self.lines.append(f"{name} = {call}({joined})")
+        self.lines.append(_Op(name, call, tuple(args)))
         return name, True
 
     def call(self, func: str, *operands: tuple[str, bool]) -> tuple[str, bool]:
@@ -958,6 +1164,11 @@ class _Emitter:
         return self.call("numpy.clip", self.value(x), self.value(lo), self.value(hi))
 
     def add(self, expr: sp.Add) -> tuple[str, bool]:
+        scale = self.common_scale(expr)
+        if scale is not None:  # v/2 + s/2 is (v + s)*(1/2): exact for a power of two, one pass less
+            return self.call(
+                "numpy.multiply", self.add(sp.Add(*[t / scale for t in expr.args])), (self.param(scale), False)
+            )
         params = [t for t in expr.args if not self.has_full(t)]
         positive, negative = [], []
         for term in (t for t in expr.args if self.has_full(t)):
@@ -982,6 +1193,23 @@ class _Emitter:
         if params:
             out = self.call("numpy.add", out, (self.param(sp.Add(*params)), False))
         return out
+
+    def common_scale(self, expr: sp.Add) -> sp.Rational | None:
+        """``2**n`` (n != 0) if every full-size term of ``expr`` has a numeric coefficient ``+-2**n``, else None.
+
+        Multiplying by a power of two is exact in binary floating point, so ``(a + b)*2**n`` and
+        ``a*2**n + b*2**n`` are the same numbers (barring overflow and subnormals).
+        """
+        full = [t.as_coeff_Mul()[0] for t in expr.args if self.has_full(t)]
+        if len(full) < 2:
+            return None
+        size = abs(full[0])
+        if size == 1 or not size.is_Rational or any(abs(c) != size for c in full):
+            return None
+        p, q = size.as_numer_denom()
+        if (p == 1 and q & (q - 1) == 0) or (q == 1 and p & (p - 1) == 0):
+            return size
+        return None
 
     def mul(self, expr: sp.Mul) -> tuple[str, bool]:
         numer_params, denom_params, numer, denom = [], [], [], []
@@ -1009,10 +1237,12 @@ class _Emitter:
             denom, coefficient = denom[1:], sp.S.One
         for factor in numer:
             out = self.call("numpy.multiply", out, self.value(factor))
-        if coefficient != 1:
+        if coefficient != 1 and denom_params:  # one pass: lam*t/(lam + 1) is t*(lam/(lam + 1))
+            out = self.call("numpy.multiply", out, (self.param(coefficient / sp.Mul(*denom_params)), False))
+        elif coefficient != 1:
             out = self.call("numpy.multiply", out, (self.param(coefficient), False))
-        if denom_params:
-            out = self.call("numpy.divide", out, (self.param(sp.Mul(*denom_params)), False))
+        elif denom_params:  # t*(1/p): a multiplication is several times cheaper than a division (within 1 ulp)
+            out = self.call("numpy.multiply", out, (self.param(1 / sp.Mul(*denom_params)), False))
         for factor in denom:
             out = self.call("numpy.divide", out, self.value(factor))
         return out
@@ -1049,8 +1279,9 @@ class _Emitter:
             return self.temp(_COMPARE[type(cond)], [self.value(cond.lhs)[0], self.value(cond.rhs)[0]], [])
         if isinstance(cond, sp.And | sp.Or):
             func = "numpy.logical_and" if isinstance(cond, sp.And) else "numpy.logical_or"
-            out = self.condition(cond.args[0])
-            for arg in cond.args[1:]:
+            args = _or_equal(cond.args) if isinstance(cond, sp.Or) else list(cond.args)
+            out = self.condition(args[0])
+            for arg in args[1:]:
                 out = self.temp(func, [out[0], self.condition(arg)[0]], [])
             return out
         if isinstance(cond, sp.Not):
@@ -1125,7 +1356,7 @@ class _Emitter:
             code, _ = self.value(value)
             body, self.lines = self.lines, saved
             self.lines.append(("if" if i == 0 else "elif") + f" {cond}:" if cond != "True" else "else:")
-            self.lines += [f"    {line}" for line in body] + [f"    {name} = {code}"]
+            self.lines += [_indented(line) for line in body] + [f"    {name} = {code}"]
         if conds[-1] != "True":
             self.lines.append("else:")
             self.lines.append(f"    {name} = numpy.nan")
@@ -1175,7 +1406,7 @@ def _cost(expr: sp.Basic, variable: sp.Symbol) -> int:
     except _Unsupported:
         return 10**6
     dear = sum(_cost(sub, variable) // 2 for sub in emitter.subkernels.values())
-    lines = sum(1 for line in emitter.lines if "=" in line)
+    lines = sum(1 for line in emitter.lines if isinstance(line, _Op) or "=" in line)
     return lines + dear + (lines if emitter.uses_where else 0)
 
 
@@ -1185,9 +1416,8 @@ def _generate(form: KernelForm, args: tuple[sp.Symbol, ...]) -> tuple[str, bool,
     names = emitter.names
     result, _ = emitter.result  # type: ignore[attr-defined]
     if not form.expr.has(args[0]):  # a constant in the variable still has the variable's shape, like a ufunc
-        result, _ = emitter.call(
-            "numpy.add", emitter.call("numpy.zeros_like", (names[args[0]], False)), (result, False)
-        )
+        # one pass: full_like(v, c, dtype=result_type(v, c)) (float32 stays float32; c broadcasts against v)
+        result, _ = emitter.temp("_constant", [names[args[0]], result], [])
     arguments = ", ".join(names[a] for a in args)
     lines = [f"def _kernel({arguments}):"]
     guards = [emitter.param(guard) for guard in form.guards]
@@ -1195,7 +1425,7 @@ def _generate(form: KernelForm, args: tuple[sp.Symbol, ...]) -> tuple[str, bool,
     for guard in guards:
         lines.append(f"    if not numpy.all({guard}):")
         lines.append(f"        return _fallback({arguments})")
-    lines += [f"    {line}" for line in emitter.lines]
+    lines += [f"    {line}" for line in _render(emitter.lines, result)]
     lines.append(f"    return {result}")
     quiet = emitter.uses_where or form.expr.has(*_DEAR) or bool(emitter.subkernels)
     return "\n".join(lines), quiet, emitter.subkernels
@@ -1238,6 +1468,7 @@ def _compile(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Compiled:
         "_pick": _pick,
         "_scalar": _scalar,
         "_weak": _weak,
+        "_constant": _constant,
         "_omega": wright_omega,
         "_lambert_w": _lambert_w,
     }

@@ -212,13 +212,22 @@ def _cheapest(expr: sp.Expr) -> sp.Expr:
     return simpler if sp.count_ops(simpler) < sp.count_ops(expr) else expr
 
 
-def _implicit_values(implicit: Any, args: tuple[sp.Symbol, ...], arrays: list[np.ndarray]) -> np.ndarray:
-    """tau = phi(x_tau), x_tau the root of the increasing equation on its interval, elementwise."""
+@functools.lru_cache(maxsize=64)
+def _implicit_functions(implicit: Any, args: tuple[sp.Symbol, ...]) -> tuple[Callable[..., Any], ...]:
+    """The equation, ``phi`` and the interval's ends of an implicit threshold, lambdified once (not per call)."""
     equation = _lambdify(implicit.equation, (implicit.x, *args))
     phi = _lambdify(implicit.phi, (implicit.x, *args))
+    start = _lambdify(implicit.interval.start, args)
+    end = None if implicit.interval.end is sp.S.Infinity else _lambdify(implicit.interval.end, args)
+    return equation, phi, start, end
+
+
+def _implicit_values(implicit: Any, args: tuple[sp.Symbol, ...], arrays: list[np.ndarray]) -> np.ndarray:
+    """tau = phi(x_tau), x_tau the root of the increasing equation on its interval, elementwise."""
+    equation, phi, start_of, end_of = _implicit_functions(implicit, args)
     shape = np.broadcast(*arrays).shape
-    start = np.broadcast_to(np.asarray(_lambdify(implicit.interval.start, args)(*arrays), dtype=float), shape)
-    if implicit.interval.end is sp.S.Infinity:
+    start = np.broadcast_to(np.asarray(start_of(*arrays), dtype=float), shape)
+    if end_of is None:
         hi = start + 1.0
         for _ in range(2000):
             with np.errstate(all="ignore"):
@@ -227,7 +236,7 @@ def _implicit_values(implicit: Any, args: tuple[sp.Symbol, ...], arrays: list[np
                 break
             hi = np.where(short, start + 2 * (hi - start), hi)
     else:
-        hi = np.broadcast_to(np.asarray(_lambdify(implicit.interval.end, args)(*arrays), dtype=float), shape)
+        hi = np.broadcast_to(np.asarray(end_of(*arrays), dtype=float), shape)
     lo = start + (hi - start) * 1e-12
     root = bisect_increasing(lambda t: equation(t, *arrays), lo, hi)
     with np.errstate(all="ignore"):

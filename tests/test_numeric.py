@@ -317,3 +317,67 @@ def test_nonconvex_kernels_return_floats_and_the_global_minimiser(name):
     for value, got in zip([-3.0, -0.5, 0.0, 0.7, 2.5], out, strict=True):
         best = min(grid, key=lambda t, value=value: float(g(mpmath.mpf(t))) + (t - value) ** 2 / 2)
         assert abs(got - best) < 2e-4, (name, value, got, best)
+
+
+# -- buffers, parameter factors, conditions (benchmarks/kernels.py measures the speed) ---------------------
+def test_dead_temporaries_are_reused_and_live_ones_never_overwritten(values):
+    # log-barrier prox (Beck 2017, Table 6.1): (v + sqrt(v^2 + 4 lam))/2, written as SymPy gives it
+    f = numeric_function(v / 2 + sp.sqrt(v**2 + 4 * lam) / 2, (v, lam))
+    np.testing.assert_allclose(f(values, lam=0.7), (values + np.sqrt(values**2 + 2.8)) / 2, rtol=1e-15)
+    assert f.source.count("out=") >= 3 and "numpy.multiply(v, 1/2)" not in f.source  # (v + s)*(1/2): one pass
+    # a temporary read again later (sqrt(.) below, used twice) must not be written before its last use
+    expr = sp.cbrt(sp.sqrt(v**2 + lam) - v) - sp.cbrt(sp.sqrt(v**2 + lam) + v)
+    g = numeric_function(expr, (v, lam))
+    s = np.sqrt(values**2 + 2.0)
+    np.testing.assert_allclose(g(values, lam=2.0), np.cbrt(s - values) - np.cbrt(s + values), rtol=1e-13, atol=1e-15)
+
+
+def test_render_reuses_only_dead_buffers():
+    ops = [
+        numeric._Op("_t0", "numpy.square", ("v",)),
+        numeric._Op("_t1", "numpy.sqrt", ("_t0",)),  # _t0 dies here: in place
+        numeric._Op("_t2", "numpy.add", ("v", "_t1")),  # _t1 read again below: a fresh array
+        numeric._Op("_t3", "numpy.less", ("_t1", "_t2")),  # boolean: never a float buffer
+        numeric._Op("_t4", "numpy.multiply", ("_t2", "_t3")),
+    ]
+    lines = numeric._render(ops, "_t4")
+    assert "out=_t0" in lines[1] and "out=" not in lines[2] and "out=" not in lines[3]
+    assert "out=_t2" in lines[4] and "out=_t3" not in lines[4]
+    wrong = numeric._render(ops, "_t1")  # the result is never overwritten
+    assert not any("out=_t1" in line for line in wrong)
+
+
+def test_parameter_factors_are_one_multiplication():
+    f = numeric_function(lam * sp.Min(delta, sp.Max(-delta, v)) / (lam + 1), (v, delta, lam))
+    assert f.source.count(" = numpy.multiply") == 1 and "numpy.divide" not in f.source
+    x = np.linspace(-4, 4, 17)
+    np.testing.assert_allclose(f(x, delta=1.5, lam=2.0), 2 * np.clip(x, -1.5, 1.5) / 3, rtol=1e-15)
+
+
+def test_factors_taken_out_of_sums_are_checked(monkeypatch):
+    # (v/2 + sqrt(v^2/4 + c))^(1/3): monic radicands; the new form is checked numerically when built
+    expr = sp.cbrt(v / 2 + sp.sqrt(v**2 / 4 + lam**3))
+    form = numeric._normalised(numeric.KernelForm(expr), v)
+    assert form is not None and form.check.method == "numeric" and "factors" in form.check.detail
+    x = np.linspace(-5, 5, 11)
+    want = np.cbrt(x / 2 + np.sqrt(x**2 / 4 + 8.0))
+    np.testing.assert_allclose(sp.lambdify((v, lam), form.expr)(x, 2.0), want, rtol=1e-14)
+    # mutated: a normalisation that drops a factor is rejected by the check
+    monkeypatch.setattr(numeric, "_monic", lambda e, var: e.xreplace({sp.S(1) / 4: sp.S(1) / 2}))
+    assert numeric._normalised(numeric.KernelForm(expr), v) is None
+
+
+def test_or_of_equal_and_strict_is_one_comparison():
+    t = sp.Symbol("t", positive=True)
+    f = numeric_function(sp.Piecewise((0, sp.Eq(t, v) | (t > v)), (v, True)), (v, t))
+    assert "numpy.equal" not in f.source and "numpy.logical_or" not in f.source
+    x = np.array([0.5, 1.0, 1.5, np.nan, np.inf, -np.inf])
+    np.testing.assert_array_equal(f(x, t=1.0), np.where((x == 1.0) | (x < 1.0), 0.0, x))
+
+
+def test_constant_result_is_one_filled_array():
+    c = sp.Symbol("c", real=True)
+    f = numeric_function(c + 0 * v, (v, c))
+    out = f(np.array([1.0, np.nan, np.inf], dtype=np.float32), c=0.25)
+    assert out.dtype == np.float32 and np.array_equal(out, np.full(3, 0.25, dtype=np.float32))
+    assert f(np.zeros((2, 1)), c=np.array([1.0, 2.0, 3.0])).shape == (2, 3)

@@ -162,6 +162,24 @@ def test_cube_roots_use_cbrt_only_for_nonnegative_radicands():
     assert "cbrt" in entry("power-4/3").numeric().source
 
 
+def test_continuous_centre_of_a_threshold_form_is_one_clip():
+    # capped L1 with theta > lam/2: soft thresholding up to lam/2 + theta, identity beyond (the textbook
+    # rule, e.g. Gong et al. 2013); the soft part is v - clip(v, -lam, lam), one where() in all
+    theta = sp.Symbol("theta", positive=True)
+    expr = sp.Piecewise(
+        (v, v < -lam / 2 - theta), (v + lam, v < -lam), (0, v <= lam), (v - lam, v <= lam / 2 + theta), (v, True)
+    )
+    form = numeric._threshold_form(expr, v)
+    assert form.expr.has(sp.Min) and len(form.expr.args) == 2
+    f = numeric.numeric_function(expr, (v, lam, theta))
+    x = np.concatenate([np.linspace(-4, 4, 161), [np.nan, np.inf, -np.inf]])
+    soft = np.sign(x) * np.maximum(np.abs(x) - 1.0, 0)
+    with np.errstate(invalid="ignore"):
+        want = np.where(np.abs(x) <= 2.5, soft, x)
+    np.testing.assert_array_equal(f(x, lam=1.0, theta=2.0), want)
+    assert f.source.count(" = numpy.where") == 1
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_wright_omega_against_mpmath(dtype):
     rng = np.random.default_rng(3)
