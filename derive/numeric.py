@@ -26,7 +26,8 @@ A derived result is evaluated through the fastest *checked* form we can find:
    faults.  ``(a + b)*2**n`` replaces ``a*2**n + b*2**n`` (exact).  Nothing
    is coerced with ``np.asarray``, so any NumPy-like array (Dask) flows
    through its ufunc and array-function protocols, and parameters broadcast
-   like ufunc arguments.  NaN and inf follow NumPy.
+   like ufunc arguments.  NaN gives NaN and inf gives the function's limit
+   (step 4).
 
 1b. **Thresholds.**  Any other ``Piecewise`` in the variable (hard, half and
    2/3 thresholding, SCAD, capped L1, the Cardano branches of ``|x|^(3/2)``)
@@ -50,6 +51,14 @@ A derived result is evaluated through the fastest *checked* form we can find:
    elements that take it (a kernel of its own, :func:`_pick`); cheap branches
    use ``numpy.where`` under ``numpy.errstate``.  Conditions on parameters
    only are Python ``if`` statements.
+4. **Limits at infinity.**  A closed form may meet ``inf - inf`` at
+   ``v = +-inf`` (Cardano's formula, ``(v + sqrt(v**2 + 4 lambda))/2`` at
+   ``-inf``) although the function has a limit there.  The generated kernel
+   is evaluated at ``+-inf`` once, at seeded parameter values; where it gives
+   NaN, the limits of the expression as ``v -> +-oo`` are derived with
+   :func:`sympy.limit` (of the branch that holds for large ``|v|``) and the
+   kernel's output is corrected at infinite inputs (one extra read pass,
+   only for those kernels).  NaN inputs still give NaN.
 Parameters must satisfy their symbols' assumptions (``lambda > 0``); outside
 them the kernel's values are unspecified.
 """
@@ -1478,6 +1487,87 @@ def _compile(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Compiled:
     return _Compiled(namespace["_kernel"], form, source, quiet or bool(form.guards))
 
 
+# ---------------------------------------------------------------------------
+# 4. Limits at infinity
+# ---------------------------------------------------------------------------
+_UNDEFINED = (sp.nan, sp.zoo, sp.AccumBounds, sp.Limit)
+
+
+def _limit_at(expr: sp.Basic, variable: sp.Symbol, point: sp.Basic) -> sp.Basic | None:
+    """``lim expr`` as ``variable -> point`` (``+-oo``), or None if it is not a definite value.
+
+    A ``Piecewise`` in the variable contributes the branch that holds for all
+    large ``|variable|`` (its condition is decided at ``point``); a
+    ``Piecewise`` in the parameters only keeps its conditions, with the limit of
+    each branch.
+    """
+    if isinstance(expr, sp.Piecewise):
+        in_variable = [not isinstance(c, bool) and c.has(variable) for _, c in expr.args]
+        if not any(in_variable):
+            limits = [(_limit_at(value, variable, point), cond) for value, cond in expr.args]
+            return None if any(lim is None for lim, _ in limits) else sp.Piecewise(*limits)
+        for (value, cond), depends in zip(expr.args, in_variable, strict=True):
+            held = cond.subs(variable, point) if depends else cond
+            if held is sp.true:
+                return _limit_at(value, variable, point)
+            if held is not sp.false:  # undecided (or a parameter condition before it): no single branch
+                return None
+        return None
+    try:
+        value = sp.limit(expr, variable, point)
+    except (NotImplementedError, TypeError, ValueError):  # SymPy's limit gives up on some forms
+        return None
+    return None if value.has(*_UNDEFINED) else value
+
+
+@functools.lru_cache(maxsize=256)
+def _limits_at_infinity(
+    expr: sp.Basic, args: tuple[sp.Symbol, ...], kernel: Callable[..., Any]
+) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """Functions of the parameters giving ``lim f`` at ``v = +oo`` and ``-oo``, if the kernel needs them.
+
+    Needed when ``kernel`` evaluates to NaN at ``v = +-inf`` for seeded
+    parameter values (``inf - inf`` in a closed form) while the limits exist;
+    None when the kernel already gives its limits (or they do not exist).
+    """
+    from .checks import sample_points
+
+    variable, parameters = args[0], args[1:]
+    ends = np.array([np.inf, -np.inf])
+    try:
+        points = sample_points(parameters, count=5)[:3]
+    except VerificationError:
+        return None
+    with np.errstate(all="ignore"):
+        nan = any(np.isnan(kernel(ends, *(float(point[p]) for p in parameters))).any() for point in points)
+    if not nan:
+        return None
+    limits = [_limit_at(expr, variable, end) for end in (sp.oo, -sp.oo)]
+    if any(limit is None for limit in limits):
+        return None
+    high, low = (_lambdified(limit, parameters) for limit in limits)
+    return high, low
+
+
+def _at_infinity(values: tuple[Any, ...], out: Any, limits: tuple[Callable[..., Any], Callable[..., Any]]) -> Any:
+    """``out`` with the limits of the function where ``values[0]`` is ``+-inf`` (NumPy arrays).
+
+    Only NaN outputs need it: their absence is read off one ``max`` (NaN
+    propagates; a read-only pass, no temporary), the common case.
+    """
+    result = np.asarray(out)
+    if result.size == 0 or not np.isnan(result.max()):
+        return out
+    v = values[0]
+    infinite = np.isinf(v)
+    if not np.any(infinite):
+        return out
+    high, low = (np.asarray(f(*values[1:]), dtype=float) for f in limits)
+    limit = np.where(np.greater(v, 0), high, low)
+    fixed = np.where(infinite, limit, result).astype(result.dtype, copy=False)
+    return fixed if fixed.ndim else fixed[()]
+
+
 def bind_arguments(names: Sequence[str], values: Sequence[Any], named: dict[str, Any]) -> tuple[Any, ...]:
     """Positional and keyword arguments of a generated kernel, in the order of ``names``.
 
@@ -1528,6 +1618,8 @@ def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[...,
     broadcast against it.  Parameter values are checked against their
     symbols' assumptions (NumPy values only; lazy arrays are not forced):
     ``lam=-1`` for a positive ``lambda`` raises :class:`~derive.errors.WeightError`.
+    NaN gives NaN; ``v = +-inf`` gives the limit of ``expr`` where it has one,
+    also where the closed form meets ``inf - inf`` (module docstring, step 4).
     The function has attributes ``form`` (the SymPy expression evaluated),
     ``check`` (how it was verified equal to ``expr``, or None) and
     ``source`` (the generated code).
@@ -1545,8 +1637,17 @@ def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[...,
     args = tuple(args)
     if not args:
         raise TypeError("numeric_function needs at least the variable as an argument")
-    compiled = _compile(sp.sympify(expr), args)
+    expr = sp.sympify(expr)
+    compiled = _compile(expr, args)
     kernel, quiet = compiled.kernel, compiled.quiet
+    limits = _limits_at_infinity(expr, args, kernel) if compiled.source else None
+    if limits is not None:  # NaN at +-inf where the function has limits: corrected after the kernel
+        raw = kernel
+
+        def kernel(*values: Any) -> Any:
+            return _at_infinity(values, raw(*values), limits)
+
+        quiet = True  # the correction needs concrete arrays: Dask goes block by block
     names = [argument_name(a) for a in args]
     check_parameters = parameter_checker(args[1:], names[1:], range(1, len(args)))
 

@@ -162,6 +162,42 @@ def test_soft_threshold_of_nan_and_inf():
     assert np.isnan(out[0]) and out[1] == np.inf and out[2] == -np.inf
 
 
+def test_inf_minus_inf_in_a_closed_form_gives_the_limit():
+    # prox of -lambda*log(x) (Beck 2017, Table 6.1): (v + sqrt(v^2 + 4 lambda))/2 -> inf at +inf and 0 at -inf,
+    # where the formula typed in NumPy meets -inf + inf = NaN
+    f = numeric_function((v + sp.sqrt(v**2 + 4 * lam)) / 2, (v, lam))
+    ends = np.array([np.nan, np.inf, -np.inf, 1.0])
+    with np.errstate(invalid="ignore"):
+        typed = (ends + np.sqrt(ends**2 + 4 * 2.0)) / 2
+    assert np.isnan(typed[2])
+    for dtype in (np.float64, np.float32):
+        got = f(ends.astype(dtype), lam=2.0)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got[:3], np.array([np.nan, np.inf, 0.0], dtype=dtype))
+        np.testing.assert_allclose(got[3], typed[3], rtol=1e-6)
+    # the limit depends on the parameters: broadcast like the kernel
+    g = numeric_function(lam * v / (sp.sqrt(v**2 + 1)), (v, lam))
+    np.testing.assert_array_equal(g(np.array([np.inf, -np.inf]), lam=np.array([[1.0], [3.0]])), [[1, -1], [3, -3]])
+    assert float(f(-np.inf, 2.0)) == 0.0
+
+
+def test_no_limit_at_infinity_stays_nan():
+    f = numeric_function(sp.sin(v) * lam, (v, lam))
+    with np.errstate(invalid="ignore"):
+        out = f(np.array([np.inf, -np.inf]), lam=1.0)
+    assert np.isnan(out).all()
+
+
+def test_limits_at_infinity_on_dask_arrays():
+    da = pytest.importorskip("dask.array")
+    f = numeric_function((v + sp.sqrt(v**2 + 4 * lam)) / 2, (v, lam))
+    x = np.array([-np.inf, -1.0, 0.0, 2.0, np.inf] * 40)
+    out = f(da.from_array(x, chunks=50), lam=1.0)
+    assert isinstance(out, da.Array)
+    np.testing.assert_array_equal(out.compute(), f(x, lam=1.0))
+    assert out.compute()[0] == 0.0 and out.compute()[4] == np.inf
+
+
 def test_dask_arrays_flow_through_unchanged():
     da = pytest.importorskip("dask.array")
     x = np.random.default_rng(3).normal(scale=3, size=1000)
