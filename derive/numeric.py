@@ -16,6 +16,12 @@ A derived result is evaluated through the fastest *checked* form we can find:
    points, 50 digits).  A breakpoint order that does not follow from the
    assumptions (``a <= b`` for clipping) is a *guard*: the check holds under
    it and the kernel tests it on the parameters before using the rewrite.
+   **Exact zeros.**  Where the result is 0 the kernel returns exactly 0 (what
+   sparsity means): a second rewrite anchors every term at the zero run
+   (``v - clip(v, l, r)``, ``clip(v, t1, t2) - t1``: each exactly 0 there,
+   :func:`_assemble_anchored`), and a candidate form is used only if its
+   generated kernel gives exact zeros, in float64 and float32, at points
+   inside every zero run (SCAD's plain sum of clips rounded to ``1e-16``).
 2. **Generate.**  The kernel is straight-line code of ufunc calls (``np.clip``
    for ``Min(Max(x, lo), hi)``): parameter-only parts use Python operators
    (scalars stay weak, so float32 stays float32; ``lambda*t/(lambda + 1)`` is
@@ -38,7 +44,7 @@ A derived result is evaluated through the fastest *checked* form we can find:
    continuously become one ``clip`` form (capped L1).  Checked like the rewrite
    (:func:`derive.checks.check_equal` at seeded points, at every breakpoint
    and inside every interval).  The cheapest form (fewest full-size passes)
-   is used.
+   that keeps exact zeros is used.
 1c. **Factors out of sums.**  A positive parameter factor is taken out of
    every sum and power of a sum (``sqrt(v**2/4 + c) = sqrt(v**2 + 4c)/2``,
    :func:`_monic`); the new form is checked numerically and used if cheaper.
@@ -428,8 +434,72 @@ def _assemble(variable: sp.Symbol, points: list[sp.Expr], pieces: list[tuple[sp.
     return sp.Add(*terms, constant)
 
 
-def _rewrite(expr: sp.Expr, variable: sp.Symbol) -> KernelForm:
-    """Find and check a Max/Min form of a continuous piecewise-affine ``expr``; raise ``_NoRewrite``."""
+def _assemble_anchored(variable: sp.Symbol, points: list[sp.Expr], pieces: list[tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
+    """The pieces as a sum of terms that are each exactly 0 on the run where the function is 0.
+
+    With ``f = 0`` on ``[t_{z-1}, t_z]`` and ``c_i`` the slope jump at a kink right of it (minus the
+    jump at one left of it), ``f = sum_right c_i (Max(v, t_i) - t_i) + sum_left c_i (Min(v, t_i) - t_i)``.
+    A left and a right kink with the same ``c`` make one dead zone ``c (v - clip(v, l, r))``; two
+    dead zones with opposite ``c`` make ``c (clip(v, l2, r2) - clip(v, l1, r1))``; two kinks on one side
+    with opposite ``c`` make ``c (clip(v, t1, t2) - t1)`` (right) or ``c (clip(v, t1, t2) - t2)`` (left).
+    In floating point every term is then exactly 0 on the zero run (``v - v``, ``t - t``), so the
+    kernel's zeros are exact zeros, which is what sparsity means (SCAD, MCP, berHu).  Raise
+    ``_NoRewrite`` when no piece is the zero function.
+    """
+    v = variable
+    zero = next((k for k, (s, c) in enumerate(pieces) if s == 0 and c == 0), None)
+    if zero is None:
+        raise _NoRewrite("no zero run to anchor")
+    slopes = [s for s, _ in pieces]
+    jumps = [sp.simplify(after - before) for before, after in itertools.pairwise(slopes)]
+    right = [(t, j) for i, (t, j) in enumerate(zip(points, jumps, strict=True)) if i >= zero]
+    left = [(t, -j) for i, (t, j) in enumerate(zip(points, jumps, strict=True)) if i < zero]
+    left.reverse()  # nearest to the zero run first
+
+    def take(items: list[tuple[sp.Expr, sp.Expr]], coefficient: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+        for k, (_t, c) in enumerate(items):
+            if _same(c, coefficient):
+                return items.pop(k)
+        return None
+
+    zones: list[tuple[sp.Expr, sp.Expr, sp.Expr]] = []  # (c, l, r): c (v - clip(v, l, r))
+    for t, c in list(right):
+        partner = take(left, c)
+        if partner is not None:
+            right.remove((t, c))
+            zones.append((c, partner[0], t))
+
+    def scaled(c: sp.Expr, term: sp.Expr) -> sp.Expr:
+        return term if c == 1 else sp.Mul(c, term, evaluate=False)
+
+    terms: list[sp.Expr] = []
+    while zones:
+        c, lo, hi = zones.pop(0)
+        partner = next((z for z in zones if _same(z[0], -c)), None)
+        if partner is None:
+            terms.append(scaled(c, v - sp.Min(sp.Max(v, lo), hi)))
+        else:
+            zones.remove(partner)
+            _, lo2, hi2 = partner  # partner's zone is the wider one: zones are built from the inside out
+            terms.append(scaled(c, sp.Min(sp.Max(v, lo2), hi2) - sp.Min(sp.Max(v, lo), hi)))
+    for side, extreme in ((right, sp.Max), (left, sp.Min)):
+        while side:
+            t, c = side.pop(0)
+            partner = take(side, -c)
+            if partner is None:
+                terms.append(scaled(c, extreme(v, t) - t))
+            elif extreme is sp.Max:
+                terms.append(scaled(c, sp.Min(sp.Max(v, t), partner[0]) - t))
+            else:
+                terms.append(scaled(c, sp.Min(sp.Max(v, partner[0]), t) - t))
+    return sp.Add(*terms)
+
+
+def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> KernelForm:
+    """Find and check a Max/Min form of a continuous piecewise-affine ``expr``; raise ``_NoRewrite``.
+
+    ``anchored``: the form of :func:`_assemble_anchored` (exact zeros), else :func:`_assemble`.
+    """
     from .checks import check_equal, sample_points
 
     points, guards = _order(_breakpoints(expr, variable))
@@ -457,7 +527,7 @@ def _rewrite(expr: sp.Expr, variable: sp.Symbol) -> KernelForm:
         kept_pieces.append(piece)
     if not kept_points:
         raise _NoRewrite("affine: no kinks after merging")
-    form = _assemble(variable, kept_points, kept_pieces)
+    form = (_assemble_anchored if anchored else _assemble)(variable, kept_points, kept_pieces)
     condition = sp.And(*guards)
     if symbolic:
         # Proof: on every interval the branches were decided from the assumptions and the
@@ -777,8 +847,10 @@ def kernel_form(expr: sp.Basic, variable: sp.Symbol) -> KernelForm:
         combined = sp.Piecewise(*[(form.expr, cond) for form, cond in forms])
         return KernelForm(combined, Check("numeric" if "numeric" in details else "symbolic", details), guards)
     candidates = [KernelForm(expr)]
-    if isinstance(expr, sp.Expr) and expr.has(variable) and expr.has(sp.Piecewise, *_KINKED, sp.Max, sp.Min):
-        for rewrite in (_rewrite, _threshold_form):
+    kinked = isinstance(expr, sp.Expr) and expr.has(variable) and expr.has(sp.Piecewise, *_KINKED, sp.Max, sp.Min)
+    if kinked:
+        anchored = functools.partial(_rewrite, anchored=True)
+        for rewrite in (_rewrite, anchored, _threshold_form):
             if rewrite is _threshold_form and not expr.has(sp.Piecewise):
                 continue
             try:
@@ -786,7 +858,68 @@ def kernel_form(expr: sp.Basic, variable: sp.Symbol) -> KernelForm:
             except (_NoRewrite, _Undecided, NotImplementedError, TypeError, ValueError):
                 continue
     candidates += [n for n in (_normalised(form, variable) for form in candidates) if n is not None]
-    return min(candidates, key=lambda form: _cost(form.expr, variable))
+    candidates.sort(key=lambda form: _cost(form.expr, variable))  # stable: the input first among equals
+    if kinked and len(candidates) > 1:
+        zeros = _zero_points(expr, variable)
+        for form in candidates:
+            if form.check is None or _exact_zeros(form, variable, zeros):
+                return form
+    return candidates[0]
+
+
+def _zero_points(expr: sp.Expr, variable: sp.Symbol) -> list[tuple[dict[sp.Symbol, float], np.ndarray]]:
+    """Parameter values and float points strictly inside the runs where ``expr`` is 0 (none if unknown)."""
+    from .checks import sample_points
+
+    try:
+        points, values, guards, _ = _run_values(expr, variable)
+    except (_NoRewrite, _Undecided, NotImplementedError, TypeError, ValueError):
+        return []
+    runs = [i for i, value in enumerate(values) if value == 0]
+    if not runs:
+        return []
+    parameters = sorted(expr.free_symbols - {variable}, key=lambda s: s.name)
+    try:
+        samples = sample_points(parameters, sp.And(*[sp.Lt(g.lhs, g.rhs) for g in guards]), count=5)[:2]
+    except VerificationError:
+        return []
+    out = []
+    for sample in samples:
+        ends = [float(sp.N(t.subs(sample), 30)) for t in points]
+        inside: list[float] = []
+        for i in runs:
+            lo = ends[i - 1] if i > 0 else None
+            hi = ends[i] if i < len(ends) else None
+            if lo is None and hi is None:
+                continue
+            lo = hi - 10 * max(1.0, abs(hi)) if lo is None else lo
+            hi = lo + 10 * max(1.0, abs(lo)) if hi is None else hi
+            inside += [lo + (hi - lo) * k / 16 for k in range(1, 16)]
+        out.append(({p: float(sample[p]) for p in parameters}, np.array(inside)))
+    return out
+
+
+def _exact_zeros(form: KernelForm, variable: sp.Symbol, zeros: list[tuple[dict[sp.Symbol, float], np.ndarray]]) -> bool:
+    """Whether the kernel of ``form`` gives exactly 0 (float64 and float32) where the result is 0.
+
+    A sum of clips can be equal to the result and still round to ``1e-16`` inside the dead zone
+    (``v + c - c - v`` summed in the wrong order): such a form is passed over for the next cheapest.
+    """
+    if not zeros:
+        return True
+    args = (variable, *sorted(form.expr.free_symbols - {variable}, key=lambda s: s.name))
+    try:
+        kernel = _exec_kernel(KernelForm(form.expr, form.check, form.guards), args, _lambdified(form.expr, args))
+    except _Unsupported:
+        return True
+    for params, inside in zeros:
+        values = [params.get(a, 1.0) for a in args[1:]]
+        for dtype in (np.float64, np.float32):
+            with np.errstate(all="ignore"):
+                got = np.asarray(kernel(inside.astype(dtype), *values))
+            if np.any(got != 0):
+                return False
+    return True
 
 
 def _conditions_have(expr: sp.Piecewise, variable: sp.Symbol) -> bool:
@@ -1470,6 +1603,21 @@ def _compile(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Compiled:
         source, quiet, branches = _generate(form, args)
     except _Unsupported:
         return _Compiled(fallback, KernelForm(expr), "", True)
+    kernel = _exec_kernel(form, args, fallback, (source, branches))
+    return _Compiled(kernel, form, source, quiet or bool(form.guards))
+
+
+def _exec_kernel(
+    form: KernelForm,
+    args: tuple[sp.Symbol, ...],
+    fallback: Callable[..., Any],
+    generated: tuple[str, dict[str, sp.Expr]] | None = None,
+) -> Callable[..., Any]:
+    """The Python function of ``form``'s generated code (``generated``: its source and branches, if known)."""
+    if generated is None:
+        source, _, branches = _generate(form, args)
+    else:
+        source, branches = generated
     namespace: dict[str, Any] = {
         "numpy": np,
         "_fits": _fits,
@@ -1484,7 +1632,7 @@ def _compile(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> _Compiled:
     for name, branch in branches.items():  # costly branches: kernels of their own, run on their elements
         namespace[name] = _compile(branch, args).kernel
     exec(compile(source, "<derived kernel>", "exec"), namespace)
-    return _Compiled(namespace["_kernel"], form, source, quiet or bool(form.guards))
+    return namespace["_kernel"]
 
 
 # ---------------------------------------------------------------------------
