@@ -127,17 +127,27 @@ SIZES = (1, 2, 3, 4, 5)
 _DPS = DIGITS + 10
 
 
-class Coordinate(_Named):
+class _Shown(_Named):
+    """A display-only object printed by filling two templates with its printed arguments."""
+
+    latex_template: str = ""
+    str_template: str = ""
+
+    def _latex(self, printer: Any) -> str:
+        return self.latex_template.format(*(printer._print(a) for a in self.args))
+
+    def _sympystr(self, printer: Any) -> str:
+        return self.str_template.format(*(printer._print(a) for a in self.args))
+
+
+class Coordinate(_Shown):
     """``[expr]_i``, the i-th coordinate of a vector-valued expression (display only)."""
+
+    latex_template = "\\left[{0}\\right]_{{{1}}}"
+    str_template = "[{0}]_{1}"
 
     def __new__(cls, expr: sp.Basic, index: sp.Basic) -> Coordinate:
         return super().__new__(cls, expr, index)
-
-    def _latex(self, printer: Any) -> str:
-        return f"\\left[{printer._print(self.args[0])}\\right]_{{{printer._print(self.args[1])}}}"
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"[{printer._print(self.args[0])}]_{printer._print(self.args[1])}"
 
 
 class VectorArgmin(_Named):
@@ -160,43 +170,34 @@ class VectorArgmin(_Named):
         return f"argmin_({printer._print(variable)} in {where}) {{{printer._print(expr)}}}"
 
 
-class SetOf(_Named):
+class SetOf(_Shown):
     """``{x : condition}`` (display only)."""
+
+    latex_template = "\\left\\{{{0} : {1}\\right\\}}"
+    str_template = "{{{0} : {1}}}"
 
     def __new__(cls, variable: sp.Basic, condition: sp.Basic) -> SetOf:
         return super().__new__(cls, variable, condition)
 
-    def _latex(self, printer: Any) -> str:
-        return f"\\left\\{{{printer._print(self.args[0])} : {printer._print(self.args[1])}\\right\\}}"
 
-    def _sympystr(self, printer: Any) -> str:
-        return f"{{{printer._print(self.args[0])} : {printer._print(self.args[1])}}}"
-
-
-class Indicator(_Named):
+class Indicator(_Shown):
     """``iota_C(x)``, the indicator of a named set (display only)."""
+
+    latex_template = "\\iota_{{{0}}}\\left({1}\\right)"
+    str_template = "iota_{0}({1})"
 
     def __new__(cls, name: str, at: sp.Basic) -> Indicator:
         return super().__new__(cls, sp.Symbol(name), at)
 
-    def _latex(self, printer: Any) -> str:
-        return f"\\iota_{{{printer._print(self.args[0])}}}\\left({printer._print(self.args[1])}\\right)"
 
-    def _sympystr(self, printer: Any) -> str:
-        return f"iota_{printer._print(self.args[0])}({printer._print(self.args[1])})"
-
-
-class Projection(_Named):
+class Projection(_Shown):
     """``P_C(v)``, the projection on a named set (display only)."""
+
+    latex_template = "P_{{{0}}}\\left({1}\\right)"
+    str_template = "P_{0}({1})"
 
     def __new__(cls, name: Any, at: sp.Basic) -> Projection:
         return super().__new__(cls, sp.Symbol(name) if isinstance(name, str) else name, at)
-
-    def _latex(self, printer: Any) -> str:
-        return f"P_{{{printer._print(self.args[0])}}}\\left({printer._print(self.args[1])}\\right)"
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"P_{printer._print(self.args[0])}({printer._print(self.args[1])})"
 
 
 def _sum(term: sp.Expr) -> sp.Sum:
