@@ -495,12 +495,12 @@ def _assemble_anchored(variable: sp.Symbol, points: list[sp.Expr], pieces: list[
     return sp.Add(*terms)
 
 
-def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> KernelForm:
-    """Find and check a Max/Min form of a continuous piecewise-affine ``expr``; raise ``_NoRewrite``.
-
-    ``anchored``: the form of :func:`_assemble_anchored` (exact zeros), else :func:`_assemble`.
+@functools.lru_cache(maxsize=256)
+def _affine_pieces(expr: sp.Expr, variable: sp.Symbol) -> tuple[tuple[Any, ...], ...]:
+    """Breakpoints, guards, the affine pieces between them, the same with equal neighbours merged, and
+    whether the pieces were decided symbolically (cached: both assemblies of :func:`_rewrite` need them).
     """
-    from .checks import check_equal, sample_points
+    from .checks import sample_points
 
     points, guards = _order(_breakpoints(expr, variable))
     if not points:
@@ -527,7 +527,19 @@ def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> K
         kept_pieces.append(piece)
     if not kept_points:
         raise _NoRewrite("affine: no kinks after merging")
-    form = (_assemble_anchored if anchored else _assemble)(variable, kept_points, kept_pieces)
+    return tuple(points), tuple(guards), tuple(pieces), tuple(kept_points), tuple(kept_pieces), (symbolic,)
+
+
+def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> KernelForm:
+    """Find and check a Max/Min form of a continuous piecewise-affine ``expr``; raise ``_NoRewrite``.
+
+    ``anchored``: the form of :func:`_assemble_anchored` (exact zeros), else :func:`_assemble`.
+    """
+    from .checks import check_equal
+
+    points, guards, pieces, kept_points, kept_pieces, (symbolic,) = _affine_pieces(expr, variable)
+    points, guards = list(points), tuple(guards)
+    form = (_assemble_anchored if anchored else _assemble)(variable, list(kept_points), list(kept_pieces))
     condition = sp.And(*guards)
     if symbolic:
         # Proof: on every interval the branches were decided from the assumptions and the
@@ -560,6 +572,7 @@ def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> K
     return KernelForm(form, check, guards)
 
 
+@functools.lru_cache(maxsize=1024)
 def _value_at(expr: sp.Expr, variable: sp.Symbol, at: sp.Expr) -> sp.Expr | None:
     """``expr`` at ``variable = at`` with every kink decided from the assumptions, or None."""
     value = sp.piecewise_fold(expr.subs(variable, at))
@@ -616,8 +629,14 @@ def _check_at(form: sp.Expr, expr: sp.Expr, variable: sp.Symbol, at: sp.Expr, co
         raise _NoRewrite(str(exc)) from None
 
 
-def _run_values(expr: sp.Expr, variable: sp.Symbol) -> tuple[list[sp.Expr], list[sp.Expr], tuple[Any, ...], Any]:
-    """Breakpoints, the branch of ``expr`` active on each interval between them, guards, guard condition."""
+@functools.lru_cache(maxsize=256)
+def _run_values(
+    expr: sp.Expr, variable: sp.Symbol
+) -> tuple[tuple[sp.Expr, ...], tuple[sp.Expr, ...], tuple[Any, ...], Any]:
+    """Breakpoints, the branch of ``expr`` active on each interval between them, guards, guard condition.
+
+    Cached: the threshold form and the exact-zeros test both need it.
+    """
     from .checks import sample_points
 
     points, guards = _order(_breakpoints(expr, variable))
@@ -637,7 +656,7 @@ def _run_values(expr: sp.Expr, variable: sp.Symbol) -> tuple[list[sp.Expr], list
         values = [_restrict(expr, variable, at.subs(sample), sample) for at in _interiors(points)]
     if any(isinstance(value, sp.Set) or value.has(sp.Piecewise) for value in values):
         raise _NoRewrite("a branch is not single-valued")
-    return points, values, guards, condition
+    return tuple(points), tuple(values), guards, condition
 
 
 def _threshold_form(expr: sp.Expr, variable: sp.Symbol) -> KernelForm:
@@ -1668,28 +1687,30 @@ def _limit_at(expr: sp.Basic, variable: sp.Symbol, point: sp.Basic) -> sp.Basic 
     return None if value.has(*_UNDEFINED) else value
 
 
-@functools.lru_cache(maxsize=256)
-def _limits_at_infinity(
-    expr: sp.Basic, args: tuple[sp.Symbol, ...], kernel: Callable[..., Any]
-) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
-    """Functions of the parameters giving ``lim f`` at ``v = +oo`` and ``-oo``, if the kernel needs them.
-
-    Needed when ``kernel`` evaluates to NaN at ``v = +-inf`` for seeded
-    parameter values (``inf - inf`` in a closed form) while the limits exist;
-    None when the kernel already gives its limits (or they do not exist).
-    """
+def _nan_at_infinity(args: tuple[sp.Symbol, ...], kernel: Callable[..., Any]) -> bool:
+    """Whether ``kernel`` gives NaN at ``v = +-inf`` for seeded parameter values (``inf - inf``)."""
     from .checks import sample_points
 
-    variable, parameters = args[0], args[1:]
+    parameters = args[1:]
     ends = np.array([np.inf, -np.inf])
     try:
         points = sample_points(parameters, count=5)[:3]
     except VerificationError:
-        return None
+        return False
     with np.errstate(all="ignore"):
-        nan = any(np.isnan(kernel(ends, *(float(point[p]) for p in parameters))).any() for point in points)
-    if not nan:
-        return None
+        return any(np.isnan(kernel(ends, *(float(point[p]) for p in parameters))).any() for point in points)
+
+
+@functools.lru_cache(maxsize=256)
+def _limits_at_infinity(
+    expr: sp.Basic, args: tuple[sp.Symbol, ...]
+) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """Functions of the parameters giving ``lim expr`` at ``v = +oo`` and ``-oo``; None if either does not exist.
+
+    Derived on first need (an infinite input whose output is NaN): ``sympy.limit`` of a root
+    formula takes up to a second, which a kernel never given an infinity should not pay.
+    """
+    variable, parameters = args[0], args[1:]
     limits = [_limit_at(expr, variable, end) for end in (sp.oo, -sp.oo)]
     if any(limit is None for limit in limits):
         return None
@@ -1697,8 +1718,10 @@ def _limits_at_infinity(
     return high, low
 
 
-def _at_infinity(values: tuple[Any, ...], out: Any, limits: tuple[Callable[..., Any], Callable[..., Any]]) -> Any:
+def _at_infinity(values: tuple[Any, ...], out: Any, limits: Callable[[], Any]) -> Any:
     """``out`` with the limits of the function where ``values[0]`` is ``+-inf`` (NumPy arrays).
+
+    ``limits()`` gives the pair of functions of :func:`_limits_at_infinity` (or None).
 
     Only NaN outputs need it: their absence is read off one ``max`` (NaN
     propagates; a read-only pass, no temporary), the common case.
@@ -1708,9 +1731,10 @@ def _at_infinity(values: tuple[Any, ...], out: Any, limits: tuple[Callable[..., 
         return out
     v = values[0]
     infinite = np.isinf(v)
-    if not np.any(infinite):
+    functions = limits() if np.any(infinite) else None
+    if functions is None:
         return out
-    high, low = (np.asarray(f(*values[1:]), dtype=float) for f in limits)
+    high, low = (np.asarray(f(*values[1:]), dtype=float) for f in functions)
     limit = np.where(np.greater(v, 0), high, low)
     fixed = np.where(infinite, limit, result).astype(result.dtype, copy=False)
     return fixed if fixed.ndim else fixed[()]
@@ -1788,9 +1812,11 @@ def numeric_function(expr: sp.Basic, args: Sequence[sp.Symbol]) -> Callable[...,
     expr = sp.sympify(expr)
     compiled = _compile(expr, args)
     kernel, quiet = compiled.kernel, compiled.quiet
-    limits = _limits_at_infinity(expr, args, kernel) if compiled.source else None
-    if limits is not None:  # NaN at +-inf where the function has limits: corrected after the kernel
+    if compiled.source and _nan_at_infinity(args, kernel):  # inf - inf: corrected to the limits after the kernel
         raw = kernel
+
+        def limits() -> Any:
+            return _limits_at_infinity(expr, args)
 
         def kernel(*values: Any) -> Any:
             return _at_infinity(values, raw(*values), limits)
