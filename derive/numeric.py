@@ -496,7 +496,9 @@ def _assemble_anchored(variable: sp.Symbol, points: list[sp.Expr], pieces: list[
 
 
 @functools.lru_cache(maxsize=256)
-def _affine_pieces(expr: sp.Expr, variable: sp.Symbol) -> tuple[tuple[Any, ...], ...]:
+def _affine_pieces(
+    expr: sp.Expr, variable: sp.Symbol
+) -> tuple[tuple[sp.Expr, ...], tuple[Any, ...], tuple[Any, ...], tuple[sp.Expr, ...], tuple[Any, ...], bool]:
     """Breakpoints, guards, the affine pieces between them, the same with equal neighbours merged, and
     whether the pieces were decided symbolically (cached: both assemblies of :func:`_rewrite` need them).
     """
@@ -527,7 +529,7 @@ def _affine_pieces(expr: sp.Expr, variable: sp.Symbol) -> tuple[tuple[Any, ...],
         kept_pieces.append(piece)
     if not kept_points:
         raise _NoRewrite("affine: no kinks after merging")
-    return tuple(points), tuple(guards), tuple(pieces), tuple(kept_points), tuple(kept_pieces), (symbolic,)
+    return tuple(points), guards, tuple(pieces), tuple(kept_points), tuple(kept_pieces), symbolic
 
 
 def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> KernelForm:
@@ -537,8 +539,7 @@ def _rewrite(expr: sp.Expr, variable: sp.Symbol, *, anchored: bool = False) -> K
     """
     from .checks import check_equal
 
-    points, guards, pieces, kept_points, kept_pieces, (symbolic,) = _affine_pieces(expr, variable)
-    points, guards = list(points), tuple(guards)
+    points, guards, pieces, kept_points, kept_pieces, symbolic = _affine_pieces(expr, variable)
     form = (_assemble_anchored if anchored else _assemble)(variable, list(kept_points), list(kept_pieces))
     condition = sp.And(*guards)
     if symbolic:
@@ -928,7 +929,7 @@ def _exact_zeros(form: KernelForm, variable: sp.Symbol, zeros: list[tuple[dict[s
         return True
     args = (variable, *sorted(form.expr.free_symbols - {variable}, key=lambda s: s.name))
     try:
-        kernel = _exec_kernel(KernelForm(form.expr, form.check, form.guards), args, _lambdified(form.expr, args))
+        kernel = _exec_kernel(form, args, _unbuilt_fallback)
     except _Unsupported:
         return True
     for params, inside in zeros:
@@ -939,6 +940,11 @@ def _exact_zeros(form: KernelForm, variable: sp.Symbol, zeros: list[tuple[dict[s
             if np.any(got != 0):
                 return False
     return True
+
+
+def _unbuilt_fallback(*values: Any) -> Any:
+    """The fallback of a kernel tried only at parameters that satisfy its guards (never taken)."""
+    raise AssertionError("a guard failed at parameters sampled to satisfy it")
 
 
 def _conditions_have(expr: sp.Piecewise, variable: sp.Symbol) -> bool:
@@ -1687,8 +1693,12 @@ def _limit_at(expr: sp.Basic, variable: sp.Symbol, point: sp.Basic) -> sp.Basic 
     return None if value.has(*_UNDEFINED) else value
 
 
+@functools.lru_cache(maxsize=256)
 def _nan_at_infinity(args: tuple[sp.Symbol, ...], kernel: Callable[..., Any]) -> bool:
-    """Whether ``kernel`` gives NaN at ``v = +-inf`` for seeded parameter values (``inf - inf``)."""
+    """Whether ``kernel`` gives NaN at ``v = +-inf`` for seeded parameter values (``inf - inf``).
+
+    Cached with the compiled kernel: ``numeric()`` of the same result asks again.
+    """
     from .checks import sample_points
 
     parameters = args[1:]

@@ -9,6 +9,9 @@ clipping (Beck 2017, Sec. 6.2 and 6.4), written here with ``numpy.where``.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -16,6 +19,10 @@ import sympy as sp
 from derive import numeric
 from derive.numeric import kernel_form, numeric_function
 from derive.symbols import a, b, delta, lam, mu, v
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+# the hand-written bisection of x + lam*tanh(x) = v on [v - lam, v + lam] (|tanh| < 1): an independent reference
+from kernels import _cat_log_cosh_bisection as _log_cosh_bisection
 
 # The results as the prox derivations give them (Piecewise in v, or the compact extra).
 SOFT_COMPACT = sp.sign(v) * sp.Max(0, sp.Abs(v) - lam)
@@ -260,23 +267,11 @@ def log_cosh_prox():
     return numeric_prox(prox(lam * sp.log(sp.cosh(x)), x, v))
 
 
-def _log_cosh_reference(values: np.ndarray, lam_value) -> np.ndarray:
-    # Independent reference: the optimality condition x + lam*tanh(x) = v has slope >= 1, so its root lies in
-    # [v - lam, v + lam] (|tanh| < 1); 80 halvings of that bracket, written by hand.
-    values, lam_value = np.broadcast_arrays(np.asarray(values, dtype=float), np.asarray(lam_value, dtype=float))
-    lo, hi = values - lam_value, values + lam_value
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        below = mid + lam_value * np.tanh(mid) < values
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return 0.5 * (lo + hi)
-
-
 def test_numeric_prox_matches_a_hand_written_bisection(log_cosh_prox, values):
     got = log_cosh_prox(values, lam=0.8)
-    np.testing.assert_allclose(got, _log_cosh_reference(values, 0.8), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(got, _log_cosh_bisection(values, 0.8), rtol=1e-14, atol=1e-14)
     # mutation: the prox of a different weight is far from it (the comparison can fail)
-    assert np.max(np.abs(log_cosh_prox(values, lam=1.6) - _log_cosh_reference(values, 0.8))) > 0.1
+    assert np.max(np.abs(log_cosh_prox(values, lam=1.6) - _log_cosh_bisection(values, 0.8))) > 0.1
 
 
 def test_numeric_prox_broadcasts_over_parameters(log_cosh_prox):
@@ -284,7 +279,7 @@ def test_numeric_prox_broadcasts_over_parameters(log_cosh_prox):
     weights = np.array([[0.5], [1.0], [2.0]])
     got = log_cosh_prox(points, lam=weights)
     assert got.shape == (3, 3)
-    np.testing.assert_allclose(got, _log_cosh_reference(points, weights), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(got, _log_cosh_bisection(points, weights), rtol=1e-14, atol=1e-14)
     assert np.ndim(log_cosh_prox(1.5, 0.5)) == 0  # scalars in, a scalar out
 
 
@@ -315,7 +310,7 @@ def test_numeric_prox_on_dask_arrays_stays_lazy(log_cosh_prox, values):
     weights = da.from_array(np.array([[0.5], [2.0]]), chunks=1)
     both = log_cosh_prox(values[:5], lam=weights)
     assert isinstance(both, da.Array)
-    np.testing.assert_allclose(both.compute(), _log_cosh_reference(values[:5], np.array([[0.5], [2.0]])), rtol=1e-14)
+    np.testing.assert_allclose(both.compute(), _log_cosh_bisection(values[:5], np.array([[0.5], [2.0]])), rtol=1e-14)
 
 
 def test_bisect_increasing_handles_nan_brackets_quickly():
